@@ -1,0 +1,100 @@
+using System.Reflection;
+using Collaboration.Shared.Caching;
+using Collaboration.Shared.Data;
+using Collaboration.Shared.Identity;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Collaboration.Shared.Hosting;
+
+public static class ServiceHosting
+{
+    /// <summary>The connection name of the shared Redis-protocol cache.</summary>
+    public const string CacheConnectionName = "cache";
+
+    static ServiceHosting()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new Dates.DateOnlyHandler());
+    }
+
+    /// <summary>
+    /// Everything a Collaboration gRPC service needs the same way: service defaults, its own
+    /// PostgreSQL database (migrated from the .sql files embedded in <paramref name="serviceAssembly"/>),
+    /// the optional cache, bearer-token authentication, gRPC with JSON transcoding, OpenAPI,
+    /// reflection and health.
+    /// </summary>
+    public static IHostApplicationBuilder AddCollaborationService(this IHostApplicationBuilder builder, string databaseName,
+        Assembly serviceAssembly, string title)
+    {
+        builder.AddServiceDefaults();
+
+        builder.AddNpgsqlDataSource(databaseName);
+        builder.Services.AddSingleton(new MigrationSource(serviceAssembly));
+        builder.Services.AddSingleton<MigrationState>();
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddHealthChecks().AddCheck<MigrationHealthCheck>("migrations");
+
+        var cacheOptions = new ResourceCacheOptions { Prefix = databaseName };
+        builder.Configuration.GetSection("Cache").Bind(cacheOptions);
+        builder.Services.AddSingleton(cacheOptions);
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(CacheConnectionName)))
+        {
+            // The cache is optional at run time: no health check (its outage must not make the
+            // service unhealthy), no abort on a failed first connect, short timeouts.
+            builder.AddRedisClient(CacheConnectionName,
+                settings => settings.DisableHealthChecks = true,
+                options =>
+                {
+                    options.AbortOnConnectFail = false;
+                    options.ConnectTimeout = 1000;
+                    options.SyncTimeout = 500;
+                    options.AsyncTimeout = 500;
+                    options.ConnectRetry = 1;
+                    options.ReconnectRetryPolicy = new LinearRetry(1000);
+                });
+            builder.Services.AddSingleton(sp => new ResourceCache(cacheOptions, sp.GetRequiredService<ILogger<ResourceCache>>(),
+                sp.GetRequiredService<IConnectionMultiplexer>()));
+        }
+        else
+        {
+            builder.Services.AddSingleton(sp => new ResourceCache(cacheOptions, sp.GetRequiredService<ILogger<ResourceCache>>()));
+        }
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ResourceCache>());
+        builder.Services.AddSingleton<WriteRunner>();
+
+        builder.AddCollaborationAuthentication();
+
+        builder.Services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ErrorInterceptor>();
+            options.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            options.EnableDetailedErrors = false;
+        }).AddJsonTranscoding();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcSwagger();
+        builder.Services.AddSwaggerGen(c => c.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo { Title = title, Version = "v1" }));
+        return builder;
+    }
+
+    /// <summary>Maps the service, its health (HTTP and gRPC), reflection and the OpenAPI document at /openapi/v1.json.</summary>
+    public static WebApplication MapCollaborationService<TService>(this WebApplication app) where TService : class
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapDefaultEndpoints();
+        app.MapGrpcService<TService>().RequireAuthorization();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+        return app;
+    }
+}
