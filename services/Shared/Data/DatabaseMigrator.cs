@@ -27,7 +27,7 @@ public sealed class MigrationHealthCheck(MigrationState state) : IHealthCheck
 }
 
 /// <summary>The embedded .sql scripts to apply: the shared ones first, then the service's, each in name order.</summary>
-public sealed record MigrationSource(Assembly ServiceAssembly);
+public sealed record MigrationSource(Assembly ServiceAssembly, string ConnectionString);
 
 /// <summary>
 /// Creates the service's database if it is missing, then applies versioned .sql scripts (embedded
@@ -108,7 +108,8 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, MigrationSourc
 
     private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        // The data source's own string has the password stripped; the configured one still has it.
+        var builder = new NpgsqlConnectionStringBuilder(source.ConnectionString);
         var database = builder.Database;
         if (string.IsNullOrEmpty(database))
         {

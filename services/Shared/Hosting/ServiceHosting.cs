@@ -37,7 +37,8 @@ public static class ServiceHosting
         builder.AddServiceDefaults();
 
         builder.AddNpgsqlDataSource(databaseName);
-        builder.Services.AddSingleton(new MigrationSource(serviceAssembly));
+        builder.Services.AddSingleton(new MigrationSource(serviceAssembly, builder.Configuration.GetConnectionString(databaseName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{databaseName} is not configured.")));
         builder.Services.AddSingleton<MigrationState>();
         builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddHealthChecks().AddCheck<MigrationHealthCheck>("migrations");

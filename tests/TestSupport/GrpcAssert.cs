@@ -1,0 +1,26 @@
+using Google.Rpc;
+using Grpc.Core;
+using Xunit;
+
+namespace Collaboration.TestSupport;
+
+/// <summary>Assertions on the error model every service shares.</summary>
+public static class GrpcAssert
+{
+    public static async Task<RpcException> Status(StatusCode expected, Func<Task> call)
+    {
+        var exception = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.True(expected == exception.StatusCode, $"expected {expected}, got {exception.StatusCode}: {exception.Status.Detail}");
+        return exception;
+    }
+
+    /// <summary>INVALID_ARGUMENT whose BadRequest names exactly these fields (in any order).</summary>
+    public static async Task<BadRequest> InvalidFields(Func<Task> call, params string[] fields)
+    {
+        var exception = await Status(StatusCode.InvalidArgument, call);
+        var badRequest = exception.GetRpcStatus()?.GetDetail<BadRequest>();
+        Assert.NotNull(badRequest);
+        Assert.Equal(fields.Order(), badRequest.FieldViolations.Select(v => v.Field).Distinct().Order());
+        return badRequest;
+    }
+}
