@@ -28,8 +28,14 @@ public sealed class AllianceApiTests(AlliancesFixture fixture)
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
+    /// <summary>Rows this test's organisation owns or wrote (other tests run in parallel and write their own).</summary>
     private Task<long> TableRowsAsync() => CountAsync(
-        "SELECT (SELECT count(*) FROM alliances) + (SELECT count(*) FROM alliance_members) + (SELECT count(*) FROM audit_entries) + (SELECT count(*) FROM request_ids) + (SELECT count(*) FROM alliance_evaluations)");
+        """
+        SELECT (SELECT count(*) FROM alliances WHERE lead_code = @code)
+             + (SELECT count(*) FROM alliance_members m JOIN alliances a ON a.id = m.alliance_id WHERE a.lead_code = @code)
+             + (SELECT count(*) FROM alliance_evaluations e JOIN alliances a ON a.id = e.alliance_id WHERE a.lead_code = @code)
+             + (SELECT count(*) FROM audit_entries WHERE actor LIKE '%' || @code)
+        """, new { code = _as.Enterprise });
 
     [Fact]
     public async Task CreateAlliance_Valid_IsDraftLedByCallerWithLeadMember()

@@ -78,7 +78,10 @@ public static class ServiceHosting
             options.Interceptors.Add<ErrorInterceptor>();
             options.MaxReceiveMessageSize = 4 * 1024 * 1024;
             options.EnableDetailedErrors = false;
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding(options =>
+            // Error details travel as Any; JSON needs their types to render them.
+            options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+                Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor));
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcSwagger();
