@@ -1,0 +1,119 @@
+using Collaboration.Alliances.V1;
+using Collaboration.Shared.Identity;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Collaboration.Seeds;
+
+/// <summary>
+/// Someone the loader acts as. Tokens are short-lived and minted on demand, so a slow run (services
+/// still migrating) never sends an expired one.
+/// </summary>
+public sealed class Actor(AuthOptions auth, string subject, string? organization, string? organizationKind, string role)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(3);
+    private string? _token;
+    private DateTime _expires;
+
+    public string Subject => subject;
+
+    public static Actor Admin(AuthOptions auth) => new(auth, "seed-loader@city", null, null, "admin");
+
+    public static Actor OwnerOf(AuthOptions auth, SeedOrganization organization) =>
+        new(auth, $"seed-loader@{organization.CreditCode}", organization.CreditCode, SeedData.ClaimKind(organization.Kind), "owner");
+
+    public Metadata Headers()
+    {
+        var now = DateTime.UtcNow;
+        if (_token is null || _expires - now < RenewBefore)
+        {
+            _token = JwtAuthentication.MintToken(auth, subject, organization, organizationKind, role, Lifetime, now);
+            _expires = now + Lifetime;
+        }
+        return new Metadata { { "authorization", $"Bearer {_token}" } };
+    }
+}
+
+public sealed class GatewayClient : IDisposable
+{
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly GrpcChannel _channel;
+    private readonly ILogger _logger;
+
+    public GatewayClient(Uri address, ILogger logger)
+    {
+        // An http:// address makes Grpc.Net.Client speak HTTP/2 without TLS (h2c), which the gateway's gRPC endpoint expects.
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            },
+            DisposeHttpClient = true,
+        });
+        _logger = logger;
+        Alliances = new AllianceService.AllianceServiceClient(_channel);
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public AllianceService.AllianceServiceClient Alliances { get; }
+
+    /// <summary>
+    /// Calls with a fresh deadline and token per attempt. UNAVAILABLE (services starting or migrating),
+    /// DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED are retried with backoff until <paramref name="budget"/>
+    /// runs out; writes are safe to repeat because every one carries a stable request id.
+    /// </summary>
+    public async Task<T> CallAsync<T>(string what, Actor actor, Func<CallOptions, AsyncUnaryCall<T>> call,
+        CancellationToken cancellationToken, TimeSpan? budget = null)
+    {
+        var giveUpAt = DateTime.UtcNow + (budget ?? RetryBudget);
+        var backoff = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var options = new CallOptions(actor.Headers(), DateTime.UtcNow + CallTimeout, cancellationToken);
+                return await call(options);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested && IsTransient(e))
+            {
+                var delay = RetryDelay(e) ?? backoff;
+                if (DateTime.UtcNow + delay > giveUpAt)
+                {
+                    throw new SeedException($"{what}: {Describe(e)} — still failing after {attempt} attempts; is the gateway at {Address} up and the service behind it running?");
+                }
+                _logger.LogWarning("{What}: {Status}; attempt {Attempt}, retrying in {Delay:0.0} s", what, Describe(e), attempt, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    /// <summary>The service already holds this request id for an earlier version of the same step (AIP-155).</summary>
+    public static bool IsRequestIdReused(RpcException e) =>
+        e.StatusCode == StatusCode.InvalidArgument
+        && e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Any(v => v.Field == "request_id") == true;
+
+    public static string Describe(RpcException e) =>
+        string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : $"{e.StatusCode} ({e.Status.Detail})";
+
+    private static bool IsTransient(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted;
+
+    private static TimeSpan? RetryDelay(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan() is { } delay && delay > TimeSpan.Zero
+            ? TimeSpan.FromTicks(Math.Min(delay.Ticks, MaxBackoff.Ticks * 2))
+            : null;
+
+    public void Dispose() => _channel.Dispose();
+}
