@@ -1,0 +1,310 @@
+using System.Text;
+using Collaboration.Shared.Identity;
+using Dapper;
+using Npgsql;
+
+namespace Collaboration.Labs.Data;
+
+/// <summary>Typed list filters; empty values mean "any".</summary>
+public sealed record LabFilter(short Kind, short Level, short State, string HostCode, string PartnerCode, string ResearchField,
+    int DueForEvaluationCycle, bool ConstructionOverdue, DateOnly Today);
+
+/// <summary>The platforms' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
+public sealed class LabStore(NpgsqlDataSource dataSource)
+{
+    public NpgsqlDataSource DataSource => dataSource;
+
+    private const string LabColumns =
+        "l.id, l.kind, l.level, l.display_name, l.host_code, l.host_name, l.host_kind, l.research_field, l.director_name, " +
+        "l.director_title, l.application_summary, l.state, l.state_reason, l.accreditation_date, l.construction_deadline, " +
+        "l.upgrade_of, l.superseded_by, l.partner_count, l.create_time, l.update_time, l.version";
+
+    private const string PartnerColumns = "id, lab_id, credit_code, org_name, org_kind, joined_date, left_date, create_time";
+
+    private const string EvaluationColumns = "lab_id, cycle, score, band, remarks, create_time";
+
+    private const string PostColumns =
+        "id, lab_id, kind, field, engagement, state, person_name, home_code, home_name, home_kind, start_date, end_date, create_time, update_time, version";
+
+    public async Task<LabRow?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<LabRow>(new CommandDefinition(
+            $"SELECT {LabColumns} FROM labs l WHERE l.id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Reads and locks the row for the rest of the transaction.</summary>
+    public static Task<LabRow?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<LabRow>(
+            $"SELECT {LabColumns} FROM labs l WHERE l.id = @id FOR UPDATE", new { id }, transaction);
+
+    public async Task<bool> IsCurrentPartnerAsync(Guid labId, string creditCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await IsCurrentPartnerAsync(connection, null, labId, creditCode);
+    }
+
+    public static Task<bool> IsCurrentPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid labId, string creditCode) =>
+        connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM lab_partners WHERE lab_id = @labId AND credit_code = @creditCode AND left_date IS NULL)",
+            new { labId, creditCode }, transaction);
+
+    public static Task<LabRow> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LabRow row) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            INSERT INTO labs AS l (id, kind, level, display_name, host_code, host_name, host_kind, research_field,
+                director_name, director_title, application_summary, state, upgrade_of)
+            VALUES (@Id, @Kind, @Level, @DisplayName, @HostCode, @HostName, @HostKind, @ResearchField,
+                @DirectorName, @DirectorTitle, @ApplicationSummary, @State, @UpgradeOf)
+            RETURNING {LabColumns}
+            """, row, transaction);
+
+    public static Task<LabRow> UpdateDetailsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LabRow row) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            UPDATE labs AS l SET display_name = @DisplayName, research_field = @ResearchField, director_name = @DirectorName,
+                director_title = @DirectorTitle, application_summary = @ApplicationSummary, update_time = now(), version = version + 1
+            WHERE l.id = @Id
+            RETURNING {LabColumns}
+            """, row, transaction);
+
+    public static Task<LabRow> SetStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, short state, string reason) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            UPDATE labs AS l SET state = @state, state_reason = @reason, update_time = now(), version = version + 1
+            WHERE l.id = @id
+            RETURNING {LabColumns}
+            """, new { id, state, reason }, transaction);
+
+    /// <summary>Accreditation (both dates) or a deferred acceptance (deadline only, accreditation date kept).</summary>
+    public static Task<LabRow> SetStateWithDatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, short state,
+        string reason, DateOnly? accreditationDate, DateOnly constructionDeadline) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            UPDATE labs AS l SET state = @state, state_reason = @reason,
+                accreditation_date = COALESCE(@accreditationDate, accreditation_date), construction_deadline = @constructionDeadline,
+                update_time = now(), version = version + 1
+            WHERE l.id = @id
+            RETURNING {LabColumns}
+            """,
+            new
+            {
+                id, state, reason,
+                accreditationDate = accreditationDate?.ToDateTime(TimeOnly.MinValue),
+                constructionDeadline = constructionDeadline.ToDateTime(TimeOnly.MinValue),
+            }, transaction);
+
+    public static Task<LabRow> SupersedeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, short state, Guid supersededBy) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            UPDATE labs AS l SET state = @state, superseded_by = @supersededBy, update_time = now(), version = version + 1
+            WHERE l.id = @id
+            RETURNING {LabColumns}
+            """, new { id, state, supersededBy }, transaction);
+
+    public static Task<LabRow> AdjustPartnerCountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, int delta) =>
+        connection.QuerySingleAsync<LabRow>(
+            $"""
+            UPDATE labs AS l SET partner_count = partner_count + @delta, update_time = now(), version = version + 1
+            WHERE l.id = @id
+            RETURNING {LabColumns}
+            """, new { id, delta }, transaction);
+
+    /// <summary>
+    /// One page of the platforms the caller may see, in id order after <paramref name="after"/>.
+    /// The visibility clause mirrors LabRules.CanRead; filters are added only when set.
+    /// </summary>
+    public async Task<IReadOnlyList<LabRow>> ListAsync(Caller caller, LabFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder($"SELECT {LabColumns} FROM labs l WHERE TRUE");
+        if (!caller.IsAdmin)
+        {
+            sql.Append("""
+                 AND (l.host_code = @org OR l.state IN (9, 10, 11, 13)
+                      OR (l.state <> 1 AND EXISTS (SELECT 1 FROM lab_partners v
+                          WHERE v.lab_id = l.id AND v.credit_code = @org AND v.left_date IS NULL)))
+                """);
+        }
+        if (filter.Kind != 0)
+        {
+            sql.Append(" AND l.kind = @kind");
+        }
+        if (filter.Level != 0)
+        {
+            sql.Append(" AND l.level = @level");
+        }
+        if (filter.State != 0)
+        {
+            sql.Append(" AND l.state = @state");
+        }
+        if (filter.HostCode.Length > 0)
+        {
+            sql.Append(" AND l.host_code = @host");
+        }
+        if (filter.PartnerCode.Length > 0)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM lab_partners p WHERE p.lab_id = l.id AND p.credit_code = @partner AND p.left_date IS NULL)");
+        }
+        if (filter.ResearchField.Length > 0)
+        {
+            sql.Append(" AND l.research_field = @field");
+        }
+        if (filter.DueForEvaluationCycle != 0)
+        {
+            sql.Append(" AND l.state IN (9, 10) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)");
+        }
+        if (filter.ConstructionOverdue)
+        {
+            sql.Append(" AND l.state IN (6, 7) AND l.construction_deadline < @today");
+        }
+        if (after is not null)
+        {
+            sql.Append(" AND l.id > @after");
+        }
+        sql.Append(" ORDER BY l.id LIMIT @limit");
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LabRow>(new CommandDefinition(sql.ToString(), new
+        {
+            org = caller.Organization,
+            kind = filter.Kind,
+            level = filter.Level,
+            state = filter.State,
+            host = filter.HostCode,
+            partner = filter.PartnerCode,
+            field = filter.ResearchField,
+            cycle = filter.DueForEvaluationCycle,
+            today = filter.Today.ToDateTime(TimeOnly.MinValue),
+            after,
+            limit,
+        }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    public static Task<PartnerRow> InsertPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PartnerRow row) =>
+        connection.QuerySingleAsync<PartnerRow>(
+            $"""
+            INSERT INTO lab_partners (id, lab_id, credit_code, org_name, org_kind, joined_date)
+            VALUES (@Id, @LabId, @CreditCode, @OrgName, @OrgKind, @JoinedDate)
+            RETURNING {PartnerColumns}
+            """, row, transaction);
+
+    public static Task<PartnerRow?> LockPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, Guid partnerId) =>
+        connection.QuerySingleOrDefaultAsync<PartnerRow>(
+            $"SELECT {PartnerColumns} FROM lab_partners WHERE lab_id = @labId AND id = @partnerId FOR UPDATE",
+            new { labId, partnerId }, transaction);
+
+    public static Task<PartnerRow> EndPartnershipAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, DateOnly leftDate) =>
+        connection.QuerySingleAsync<PartnerRow>(
+            $"UPDATE lab_partners SET left_date = @leftDate WHERE id = @partnerId RETURNING {PartnerColumns}",
+            new { partnerId, leftDate = leftDate.ToDateTime(TimeOnly.MinValue) }, transaction);
+
+    public async Task<IReadOnlyList<PartnerRow>> ListPartnersAsync(Guid labId, bool includeLeft, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PartnerRow>(new CommandDefinition(
+            $"""
+            SELECT {PartnerColumns} FROM lab_partners
+            WHERE lab_id = @labId AND (@includeLeft OR left_date IS NULL) AND id > @after
+            ORDER BY id LIMIT @limit
+            """,
+            new { labId, includeLeft, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Null when the cycle already has an evaluation.</summary>
+    public static Task<EvaluationRow?> InsertEvaluationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationRow row) =>
+        connection.QuerySingleOrDefaultAsync<EvaluationRow>(
+            $"""
+            INSERT INTO lab_evaluations (lab_id, cycle, score, band, remarks)
+            VALUES (@LabId, @Cycle, @Score, @Band, @Remarks)
+            ON CONFLICT (lab_id, cycle) DO NOTHING
+            RETURNING {EvaluationColumns}
+            """, row, transaction);
+
+    /// <summary>Whether the cycle just before or just after was unqualified: two in a row revoke.</summary>
+    public static Task<bool> NeighbouringCycleUnqualifiedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, int cycle, short unqualified) =>
+        connection.ExecuteScalarAsync<bool>(
+            """
+            SELECT EXISTS (SELECT 1 FROM lab_evaluations
+                           WHERE lab_id = @labId AND cycle IN (@cycle - 1, @cycle + 1) AND band = @unqualified)
+            """, new { labId, cycle, unqualified }, transaction);
+
+    public static Task<EvaluationRow?> LatestEvaluationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId) =>
+        connection.QuerySingleOrDefaultAsync<EvaluationRow>(
+            $"SELECT {EvaluationColumns} FROM lab_evaluations WHERE lab_id = @labId ORDER BY cycle DESC LIMIT 1",
+            new { labId }, transaction);
+
+    /// <summary>Operating or rectifying platforms with no filing for the cycle, locked, in id order (a stable lock order).</summary>
+    public static async Task<IReadOnlyList<LabRow>> LockUnfiledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int cycle) =>
+        (await connection.QueryAsync<LabRow>(
+            $"""
+            SELECT {LabColumns} FROM labs l
+            WHERE l.state IN (9, 10) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)
+            ORDER BY l.id
+            FOR UPDATE
+            """, new { cycle }, transaction)).AsList();
+
+    public async Task<IReadOnlyList<EvaluationRow>> ListEvaluationsAsync(Guid labId, int afterCycle, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EvaluationRow>(new CommandDefinition(
+            $"SELECT {EvaluationColumns} FROM lab_evaluations WHERE lab_id = @labId AND cycle > @afterCycle ORDER BY cycle LIMIT @limit",
+            new { labId, afterCycle, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    public static Task<PostRow> InsertPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PostRow row) =>
+        connection.QuerySingleAsync<PostRow>(
+            $"""
+            INSERT INTO lab_posts (id, lab_id, kind, field, engagement, state)
+            VALUES (@Id, @LabId, @Kind, @Field, @Engagement, @State)
+            RETURNING {PostColumns}
+            """, row, transaction);
+
+    public static Task<PostRow?> LockPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, Guid postId) =>
+        connection.QuerySingleOrDefaultAsync<PostRow>(
+            $"SELECT {PostColumns} FROM lab_posts WHERE lab_id = @labId AND id = @postId FOR UPDATE",
+            new { labId, postId }, transaction);
+
+    public static Task<PostRow> FillPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid postId, short state,
+        string personName, string homeCode, string homeName, short homeKind, DateOnly startDate, DateOnly? endDate) =>
+        connection.QuerySingleAsync<PostRow>(
+            $"""
+            UPDATE lab_posts SET state = @state, person_name = @personName, home_code = @homeCode, home_name = @homeName,
+                home_kind = @homeKind, start_date = @startDate, end_date = @endDate, update_time = now(), version = version + 1
+            WHERE id = @postId
+            RETURNING {PostColumns}
+            """,
+            new
+            {
+                postId, state, personName, homeCode, homeName, homeKind,
+                startDate = startDate.ToDateTime(TimeOnly.MinValue), endDate = endDate?.ToDateTime(TimeOnly.MinValue),
+            }, transaction);
+
+    public static Task<PostRow> SetPostStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid postId, short state) =>
+        connection.QuerySingleAsync<PostRow>(
+            $"UPDATE lab_posts SET state = @state, update_time = now(), version = version + 1 WHERE id = @postId RETURNING {PostColumns}",
+            new { postId, state }, transaction);
+
+    public async Task<IReadOnlyList<PostRow>> ListPostsAsync(Guid labId, short state, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PostRow>(new CommandDefinition(
+            $"""
+            SELECT {PostColumns} FROM lab_posts
+            WHERE lab_id = @labId AND (@state = 0 OR state = @state) AND id > @after
+            ORDER BY id LIMIT @limit
+            """,
+            new { labId, state, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Platforms per kind × level × state: what the gauge reports.</summary>
+    public IReadOnlyList<(short Kind, short Level, short State, long Count)> Counts()
+    {
+        using var connection = dataSource.OpenConnection();
+        return connection.Query<(short, short, short, long)>(
+            "SELECT kind, level, state, count(*) FROM labs GROUP BY kind, level, state", commandTimeout: 5).AsList();
+    }
+}
