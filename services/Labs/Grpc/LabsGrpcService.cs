@@ -88,7 +88,9 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         violations.Text("lab.host_organization.name", host.Name, MaxNameLength);
         violations.DefinedEnum("lab.host_organization.kind", host.Kind, required: false);
         var hostKind = host.Kind == OrganizationKind.Unspecified ? caller.OrganizationKind : host.Kind;
-        if (lab.Kind != Lab.Types.Kind.Unspecified && Enum.IsDefined(lab.Kind) && Enum.IsDefined(host.Kind) && !LabRules.CanHost(lab.Kind, hostKind))
+        // An unknown host kind (an admin, or a token without org_kind) is refused below as PERMISSION_DENIED.
+        if (lab.Kind != Lab.Types.Kind.Unspecified && hostKind != OrganizationKind.Unspecified
+            && Enum.IsDefined(lab.Kind) && Enum.IsDefined(host.Kind) && !LabRules.CanHost(lab.Kind, hostKind))
         {
             violations.Add("lab.host_organization.kind", lab.Kind == Lab.Types.Kind.EnterpriseTechnologyCenter
                 ? "an enterprise technology centre is hosted by an enterprise."
@@ -101,7 +103,8 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         violations.ThrowIfAny();
 
         var hostCode = string.IsNullOrEmpty(host.CreditCode) ? caller.Organization : host.CreditCode;
-        if (caller.IsAdmin || !caller.CanWrite || !caller.ActsFor(hostCode) || caller.OrganizationKind != hostKind)
+        if (caller.IsAdmin || !caller.CanWrite || !caller.ActsFor(hostCode) || caller.OrganizationKind != hostKind
+            || hostKind == OrganizationKind.Unspecified)
         {
             ApiErrors.PermissionDenied("Platforms are applied for by an owner or editor of the host organisation, for their own organisation.");
         }
