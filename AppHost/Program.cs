@@ -1,0 +1,35 @@
+using Collaboration.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Where PostgreSQL and the cache come from (existing servers, containers or local executables) is
+// decided before the model is built: see InfrastructurePlan.
+if (!InfrastructurePlan.TryChoose(builder.Configuration, builder.AppHostDirectory, out var plan, out var problem))
+{
+    Console.Error.WriteLine(problem);
+    return 1;
+}
+
+// Infrastructure: PostgreSQL, the Redis-protocol cache, the development signing key.
+var infrastructure = builder.AddInfrastructure(plan);
+
+// Services: each with its own database and the cache (WithReference), started once both answer (WaitFor).
+var alliances = infrastructure.AddCollaborationService<Projects.Alliances>(ResourceNames.Alliances, ResourceNames.AlliancesDb);
+
+// Edge: one gateway for gRPC (h2c, default port 8080) and JSON (HTTP/1.1, default 8081).
+var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Gateway)
+    .WithGrpcAndHttpEndpoints(builder.Configuration.Port("Gateway:GrpcPort", 8080), builder.Configuration.Port("Gateway:HttpPort", 8081))
+    .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
+    .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
+    .WithReference(alliances).WaitFor(alliances);
+
+// Demo data, loaded through the gateway. SEED_LOADER is defined once seeds/SeedLoader/SeedLoader.csproj exists.
+#if SEED_LOADER
+builder.AddCollaborationProject<Projects.SeedLoader>(ResourceNames.Seeds)
+    .WithEnvironment("Gateway__GrpcUrl", gateway.GetEndpoint(EndpointNames.Grpc))
+    .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
+    .WaitFor(gateway).WaitFor(alliances);
+#endif
+
+builder.Build().Run();
+return 0;

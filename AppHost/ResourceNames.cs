@@ -1,0 +1,27 @@
+namespace Collaboration.AppHost;
+
+/// <summary>
+/// Every resource name in one place. They double as connection-string names
+/// (<c>ConnectionStrings__alliancesdb</c>) and service-discovery names (<c>http://_grpc.alliances</c>).
+/// </summary>
+public static class ResourceNames
+{
+    public const string Postgres = "postgres";
+    public const string PostgresPassword = "postgres-password";
+    public const string Cache = "cache";
+    public const string CacheServer = "cache-server";
+    public const string SigningKey = "dev-signing-key";
+
+    public const string AlliancesDb = "alliancesdb";
+    public const string Alliances = "alliances";
+
+    public const string Gateway = "gateway";
+    public const string Seeds = "seeds";
+}
+
+/// <summary>Endpoint names every Collaboration web process has: gRPC over h2c, and HTTP/1.1 for health and JSON.</summary>
+public static class EndpointNames
+{
+    public const string Grpc = "grpc";
+    public const string Http = "http";
+}

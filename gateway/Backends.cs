@@ -1,0 +1,21 @@
+namespace Collaboration.Gateway;
+
+/// <summary>
+/// A service behind the gateway. Every gRPC service of <paramref name="GrpcPackagePrefix"/> and every
+/// JSON path under <paramref name="JsonPathPrefix"/> is routed to <paramref name="Service"/>, found by
+/// service discovery (its <c>grpc</c> and <c>http</c> endpoints).
+/// </summary>
+/// <param name="BulkMethods">
+/// gRPC methods (<c>package.Service/Method</c>) that stream or carry bulk bodies: they get the long
+/// activity timeout and the bulk body limit.
+/// </param>
+public sealed record Backend(string Service, string GrpcPackagePrefix, string JsonPathPrefix, IReadOnlyList<string>? BulkMethods = null);
+
+public static class Backends
+{
+    /// <summary>The one list the gateway's routes are generated from.</summary>
+    public static readonly IReadOnlyList<Backend> All =
+    [
+        new("alliances", "collaboration.alliances.v1.", "/v1/alliances"),
+    ];
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Collaboration.Gateway;
+
+/// <summary>Generates the YARP routes and clusters from <see cref="Backends.All"/>.</summary>
+public static class GatewayRoutes
+{
+    private const string Authenticated = "Default";
+    private const string Anonymous = "Anonymous";
+
+    // gRPC over cleartext is prior-knowledge HTTP/2: never let the client negotiate down.
+    private static readonly ForwarderRequestConfig Grpc = new()
+    {
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private static readonly ForwarderRequestConfig Http1 = new()
+    {
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(
+        IReadOnlyList<Backend> backends, GatewayOptions options)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        foreach (var backend in backends)
+        {
+            var service = backend.Service;
+            var grpcCluster = $"{service}-grpc";
+            var httpCluster = $"{service}-http";
+            clusters.Add(Cluster(grpcCluster, $"http://_grpc.{service}", Grpc));
+            clusters.Add(Cluster(httpCluster, $"http://_http.{service}", Http1));
+
+            routes.Add(Route($"{service}-grpc", grpcCluster, $"/{backend.GrpcPackagePrefix}{{grpcService}}/{{**method}}",
+                options.MaxRequestBodyBytes));
+            routes.Add(Route($"{service}-json", httpCluster, $"{backend.JsonPathPrefix}/{{**rest}}", options.MaxRequestBodyBytes));
+            routes.Add(Route($"{service}-openapi", httpCluster, $"/openapi/{service}.json", options.MaxRequestBodyBytes) with
+            {
+                AuthorizationPolicy = Anonymous,
+                Transforms = [new Dictionary<string, string> { ["PathSet"] = "/openapi/v1.json" }],
+            });
+
+            if (backend.BulkMethods is { Count: > 0 } bulkMethods)
+            {
+                var bulkCluster = $"{service}-grpc-bulk";
+                clusters.Add(Cluster(bulkCluster, $"http://_grpc.{service}", Grpc with { ActivityTimeout = options.StreamingActivityTimeout }));
+                foreach (var method in bulkMethods)
+                {
+                    routes.Add(Route($"{service}-bulk-{method}", bulkCluster, "/" + method, options.MaxBulkRequestBodyBytes) with
+                    {
+                        Order = -1,
+                    });
+                }
+            }
+        }
+        return (routes, clusters);
+    }
+
+    private static RouteConfig Route(string id, string cluster, string path, long maxRequestBodyBytes) => new()
+    {
+        RouteId = id,
+        ClusterId = cluster,
+        Match = new RouteMatch { Path = path },
+        AuthorizationPolicy = Authenticated,
+        RateLimiterPolicy = CallerRateLimit.Policy,
+        MaxRequestBodySize = maxRequestBodyBytes,
+    };
+
+    private static ClusterConfig Cluster(string id, string address, ForwarderRequestConfig request) => new()
+    {
+        ClusterId = id,
+        HttpRequest = request,
+        Destinations = new Dictionary<string, DestinationConfig>
+        {
+            [id] = new DestinationConfig { Address = address },
+        },
+    };
+}
