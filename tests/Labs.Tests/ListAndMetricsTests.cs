@@ -121,3 +121,21 @@ public sealed class ListAndMetricsTests(LabsFixture fixture)
             && (string?)m.Tags["kind"] == "EngineeringResearchCenter" && (string?)m.Tags["level"] == "National" && (string?)m.Tags["state"] == "Operating");
     }
 }
+
+public sealed class JsonTranscodingTests(LabsFixture fixture)
+{
+    [Fact]
+    public async Task ProjectGrade_OverHttpJson_CustomMethodRoutes()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/labs:projectGrade")
+        {
+            Content = new StringContent("""{"score": 64}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Tokens.Admin());
+
+        using var response = await fixture.Service.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}");
+        Assert.Contains("BASICALLY_QUALIFIED", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+}
