@@ -1,0 +1,226 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Collaboration.Apprenticeships.Data;
+using Collaboration.Shared.Errors;
+using Collaboration.Shared.Identity;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
+using Npgsql;
+
+namespace Collaboration.Apprenticeships.Grpc;
+
+/// <summary>
+/// The roster import for people with spreadsheets: POST /v1/cohorts/{cohort}:importEnrolments with a
+/// text/csv body (a header row naming the columns, then one learner per record), query parameters
+/// request_id and allow_partial. It runs the same import as the gRPC stream and answers the same
+/// JSON, with the CSV line of every bad row.
+/// </summary>
+public static class RosterCsvEndpoint
+{
+    public const string StudentNumber = "student_number";
+    public const string DisplayName = "display_name";
+    public const string IdentityNumberColumn = "identity_number";
+    public const string CollegeMentor = "college_mentor";
+    public const string EnterpriseMentor = "enterprise_mentor";
+
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)
+        .WithTypeRegistry(Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor)));
+
+    /// <summary>Maps the CSV roster upload on the service's HTTP endpoints.</summary>
+    public static WebApplication MapRosterCsvImport(this WebApplication app)
+    {
+        app.MapPost("/v1/cohorts/{cohort}:importEnrolments", ImportAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task ImportAsync(HttpContext http, string cohort, RosterImport import, ILoggerFactory loggers)
+    {
+        try
+        {
+            var caller = Caller.From(http.User);
+            var violations = new FieldViolations();
+            var requestId = http.Request.Query["request_id"].ToString();
+            violations.RequestId(requestId);
+            var allowPartial = false;
+            if (http.Request.Query["allow_partial"].ToString() is { Length: > 0 } partial && !bool.TryParse(partial, out allowPartial))
+            {
+                violations.Add("allow_partial", "must be true or false.");
+            }
+            if (!CohortNames.TryParseCohort("cohorts/" + cohort, out var id))
+            {
+                violations.Add("parent", "must look like cohorts/{cohort}.");
+            }
+            var mediaType = http.Request.ContentType ?? "";
+            if (!mediaType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add("content_type", "must be text/csv.");
+            }
+            violations.ThrowIfAny();
+            // A roster of any length streams through; nothing holds the whole body.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = null;
+            }
+
+            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+            var csv = new CsvReader(reader);
+            var columns = await ReadHeaderAsync(csv, http.RequestAborted);
+            var response = await import.ImportAsync(caller, new ImportHeader(id, requestId, allowPartial), Rows(csv, columns, http.RequestAborted),
+                http.RequestAborted);
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(Json.Format(response), http.RequestAborted);
+        }
+        catch (RpcException ex)
+        {
+            await WriteErrorAsync(http, ex);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            loggers.CreateLogger(typeof(RosterCsvEndpoint)).LogWarning("Database unavailable in the CSV import: {Message}", ex.Message);
+            await WriteErrorAsync(http, new RpcException(new Status(StatusCode.Unavailable, "The database is unavailable; retry shortly.")));
+        }
+    }
+
+    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvReader csv, CancellationToken cancellationToken)
+    {
+        var header = await csv.ReadRecordAsync(cancellationToken);
+        if (header is null)
+        {
+            ApiErrors.InvalidArgument("body", "is empty: the first line must name the columns.");
+        }
+        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.Count; i++)
+        {
+            columns.TryAdd(header[i].Trim(), i);
+        }
+        var violations = new FieldViolations();
+        foreach (var required in new[] { StudentNumber, DisplayName, IdentityNumberColumn })
+        {
+            if (!columns.ContainsKey(required))
+            {
+                violations.Add("body", $"the header line must name a '{required}' column.");
+            }
+        }
+        violations.ThrowIfAny();
+        return columns;
+    }
+
+    private static async IAsyncEnumerable<RosterInput> Rows(CsvReader csv, Dictionary<string, int> columns,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var number = 0;
+        while (await csv.ReadRecordAsync(cancellationToken) is { } record)
+        {
+            if (record.Count == 1 && record[0].Length == 0)
+            {
+                continue; // blank line
+            }
+            string Field(string column) => columns.TryGetValue(column, out var i) && i < record.Count ? record[i] : "";
+            yield return new RosterInput(++number, csv.RecordLine, Field(StudentNumber), Field(DisplayName), Field(IdentityNumberColumn),
+                Field(CollegeMentor), Field(EnterpriseMentor));
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, RpcException exception)
+    {
+        var status = exception.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)exception.StatusCode, Message = exception.Status.Detail };
+        http.Response.StatusCode = exception.StatusCode switch
+        {
+            StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
+            StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+            StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+            StatusCode.NotFound => StatusCodes.Status404NotFound,
+            StatusCode.AlreadyExists or StatusCode.Aborted => StatusCodes.Status409Conflict,
+            StatusCode.FailedPrecondition => StatusCodes.Status400BadRequest,
+            StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+            StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            StatusCode.Cancelled => 499,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(Json.Format(status));
+    }
+}
+
+/// <summary>
+/// A streaming RFC 4180 reader: comma-separated, double-quoted fields may hold commas, quotes ("")
+/// and line breaks. Remembers the line each record starts on.
+/// </summary>
+internal sealed class CsvReader(TextReader reader)
+{
+    private int _line = 1;
+
+    /// <summary>The 1-based line the last record read starts on.</summary>
+    public int RecordLine { get; private set; }
+
+    public async Task<List<string>?> ReadRecordAsync(CancellationToken cancellationToken)
+    {
+        var line = await reader.ReadLineAsync(cancellationToken);
+        if (line is null)
+        {
+            return null;
+        }
+        RecordLine = _line++;
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        var i = 0;
+        while (true)
+        {
+            if (i >= line.Length)
+            {
+                if (!quoted)
+                {
+                    break;
+                }
+                // A quoted field continues on the next line.
+                var next = await reader.ReadLineAsync(cancellationToken);
+                if (next is null)
+                {
+                    break;
+                }
+                _line++;
+                field.Append('\n');
+                line = next;
+                i = 0;
+                continue;
+            }
+            var c = line[i++];
+            if (quoted)
+            {
+                if (c == '"')
+                {
+                    if (i < line.Length && line[i] == '"')
+                    {
+                        field.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '"' && field.Length == 0)
+            {
+                quoted = true;
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        fields.Add(field.ToString());
+        return fields;
+    }
+}
