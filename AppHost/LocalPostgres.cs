@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Collaboration.AppHost;
@@ -40,6 +41,8 @@ public static class LocalPostgres
         var probe = $"Host=127.0.0.1;Port={port};Username={Superuser};Password={password};Database=postgres;"
             + "Pooling=false;Timeout=3;Command Timeout=3";
         builder.Services.AddHealthChecks().AddAsyncCheck(HealthCheckName, cancellation => SelectOneAsync(probe, cancellation));
+        builder.Services.AddHostedService(services =>
+            new PostgresFastShutdown(clusterDirectory, services.GetRequiredService<IHostApplicationLifetime>()));
 
         var passwordParameter = builder.AddParameter(ResourceNames.PostgresPassword, password, secret: true);
         var endpoint = server.GetEndpoint("tcp");
@@ -128,6 +131,79 @@ public static class LocalPostgres
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy(e.Message);
+        }
+    }
+}
+
+/// <summary>
+/// Stops PostgreSQL with a fast shutdown (SIGINT) as soon as the AppHost starts stopping. DCP sends
+/// SIGTERM, a "smart" shutdown that waits for every client to disconnect; the services' pooled
+/// connections outlast DCP's grace period, PostgreSQL is killed and the next start needs crash recovery.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class PostgresFastShutdown(string clusterDirectory, IHostApplicationLifetime lifetime) : IHostedLifecycleService
+{
+    // Registered before any hosted service starts: the orchestrator's start lasts until every
+    // resource has been created, and a stop may come before that.
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStopping.Register(Stop);
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Stop()
+    {
+        try
+        {
+            using var postmaster = FindPostmaster();
+            if (postmaster is null)
+            {
+                return;
+            }
+            Executables.Run("kill", ["-INT", postmaster.Id.ToString(CultureInfo.InvariantCulture)], clusterDirectory,
+                TimeSpan.FromSeconds(5));
+            postmaster.WaitForExit(TimeSpan.FromSeconds(15));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException
+                                   or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"Could not stop PostgreSQL in {clusterDirectory} cleanly: {e.Message}");
+        }
+    }
+
+    /// <summary>The running postmaster of this cluster, checked so a stale pid file never signals another process.</summary>
+    private System.Diagnostics.Process? FindPostmaster()
+    {
+        var pidFile = Path.Combine(clusterDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile)
+            || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return null;
+        }
+        var cmdline = $"/proc/{pid}/cmdline";
+        if (File.Exists(cmdline) && !File.ReadAllText(cmdline).Contains(clusterDirectory, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        try
+        {
+            var process = System.Diagnostics.Process.GetProcessById(pid);
+            if (process.ProcessName == "postgres")
+            {
+                return process;
+            }
+            process.Dispose();
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // not running
         }
     }
 }
