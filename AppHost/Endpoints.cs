@@ -48,4 +48,26 @@ public static class Endpoints
                 ReferenceExpression.Create($"http://localhost:{endpoint.Property(EndpointProperty.TargetPort)}"))
             .WithEnvironment($"Kestrel__Endpoints__{name}__Protocols", protocols);
     }
+
+    /// <summary>References every service (service discovery) and waits until each is healthy.</summary>
+    public static IResourceBuilder<T> WithReferencesTo<T>(this IResourceBuilder<T> resource, IEnumerable<IResourceBuilder<ProjectResource>> services)
+        where T : IResourceWithEnvironment, IResourceWithWaitSupport
+    {
+        foreach (var service in services)
+        {
+            resource.WithReference(service).WaitFor(service);
+        }
+        return resource;
+    }
+
+    /// <summary>Waits until every one of <paramref name="services"/> is healthy.</summary>
+    public static IResourceBuilder<T> WaitForAll<T>(this IResourceBuilder<T> resource, IEnumerable<IResourceBuilder<ProjectResource>> services)
+        where T : IResourceWithWaitSupport
+    {
+        foreach (var service in services)
+        {
+            resource.WaitFor(service);
+        }
+        return resource;
+    }
 }

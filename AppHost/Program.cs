@@ -15,21 +15,22 @@ var infrastructure = builder.AddInfrastructure(plan);
 
 // Services: each with its own database and the cache (WithReference), started once both answer (WaitFor).
 var alliances = infrastructure.AddCollaborationService<Projects.Alliances>(ResourceNames.Alliances, ResourceNames.AlliancesDb);
+var labs = infrastructure.AddCollaborationService<Projects.Labs>(ResourceNames.Labs, ResourceNames.LabsDb);
+var colleges = infrastructure.AddCollaborationService<Projects.IndustrialColleges>(ResourceNames.IndustrialColleges, ResourceNames.CollegesDb, "colleges");
+IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges];
 
 // Edge: one gateway for gRPC (h2c, default port 8080) and JSON (HTTP/1.1, default 8081).
 var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithGrpcAndHttpEndpoints(builder.Configuration.Port("Gateway:GrpcPort", 8080), builder.Configuration.Port("Gateway:HttpPort", 8081))
     .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
     .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
-    .WithReference(alliances).WaitFor(alliances);
+    .WithReferencesTo(services);
 
-// Demo data, loaded through the gateway. SEED_LOADER is defined once seeds/SeedLoader/SeedLoader.csproj exists.
-#if SEED_LOADER
+// Demo data, loaded through the gateway once every service answers.
 builder.AddCollaborationProject<Projects.SeedLoader>(ResourceNames.Seeds)
     .WithEnvironment("Gateway__GrpcUrl", gateway.GetEndpoint(EndpointNames.Grpc))
     .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
-    .WaitFor(gateway).WaitFor(alliances);
-#endif
+    .WaitFor(gateway).WaitForAll(services);
 
 builder.Build().Run();
 return 0;

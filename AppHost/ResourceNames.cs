@@ -14,6 +14,10 @@ public static class ResourceNames
 
     public const string AlliancesDb = "alliancesdb";
     public const string Alliances = "alliances";
+    public const string LabsDb = "labsdb";
+    public const string Labs = "labs";
+    public const string CollegesDb = "collegesdb";
+    public const string IndustrialColleges = "industrial-colleges";
 
     public const string Gateway = "gateway";
     public const string Seeds = "seeds";

@@ -17,5 +17,7 @@ public static class Backends
     public static readonly IReadOnlyList<Backend> All =
     [
         new("alliances", "collaboration.alliances.v1.", "/v1/alliances"),
+        new("labs", "collaboration.labs.v1.", "/v1/labs"),
+        new("industrial-colleges", "collaboration.colleges.v1.", "/v1/industrialColleges"),
     ];
 }
