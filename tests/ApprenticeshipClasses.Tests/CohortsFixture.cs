@@ -44,6 +44,9 @@ public sealed class CohortsFixture : IAsyncLifetime
                 ["Logging:LogLevel:Grpc"] = "Debug",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
                 ["Logging:LogLevel:Npgsql"] = "Debug",
+                ["Logging:Console:LogLevel:Grpc"] = "Warning",
+                ["Logging:Console:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:Console:LogLevel:Npgsql"] = "Warning",
             }, Logs);
     }
 

@@ -45,7 +45,7 @@ public sealed class MaskingTests(CohortsFixture fixture)
         Assert.Equal(1, import.RowsImported);
         responses.Add(JsonFormatter.Default.Format(import));
 
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{cohort.Name}:importEnrolments")
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{cohort.Name}:importEnrolments?allow_partial=true")
         {
             Content = new StringContent($"student_number,display_name,identity_number\nM5,Csv Learner,{csvIdentity}\nM6,Csv Bad,{badCheck}\n",
                 Encoding.UTF8, "text/csv"),

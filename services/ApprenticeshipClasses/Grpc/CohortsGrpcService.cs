@@ -247,7 +247,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         }
         if (reason is not null)
         {
-            violations.Text("reason", reason, MaxReasonLength);
+            violations.Text("reason", reason, MaxReasonLength, required: false);
         }
         violations.ThrowIfAny();
 
