@@ -1,12 +1,7 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using Collaboration.Alliances.V1;
 using Collaboration.Shared.Data;
 using Grpc.Core;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using State = Collaboration.Alliances.V1.Alliance.Types.State;
 
@@ -21,51 +16,16 @@ public sealed record AllianceOutcome(SeedAlliance Seed, Alliance Alliance, bool 
 public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor admin, Func<SeedOrganization, Actor> ownerOf,
     ILogger logger, TextWriter output)
 {
-    public const string RequestIdNamespace = "collaboration-seeds/";
-    public static readonly TimeSpan ReadyBudget = TimeSpan.FromSeconds(120);
     private static readonly ActivitySource Activity = new(typeof(AllianceSeeder).Assembly.GetName().Name!);
-    private static readonly string[] ValueOptions = ["--seed-data", "--data-dir"];
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
-    {
-        var options = CommandLine.Parse(args, ValueOptions, []);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        builder.AddServiceDefaults();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        using var host = builder.Build();
-        await host.StartAsync();
-        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        try
-        {
-            var dataDirectory = DevEnvironment.SeedDataDirectory(options);
-            var data = SeedData.Load(dataDirectory);
-            var auth = DevEnvironment.AuthOptions(builder.Configuration, options);
-            var address = GatewayAddress(builder.Configuration);
-            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collaboration.Seeds");
-            using var client = new GatewayClient(address, logger);
-            var owners = new Dictionary<string, Actor>();
-            var seeder = new AllianceSeeder(client, data, Actor.Admin(auth),
-                o => owners.TryGetValue(o.CreditCode, out var a) ? a : owners[o.CreditCode] = Actor.OwnerOf(auth, o),
-                logger, Console.Out);
-            Console.Out.WriteLine($"Seeding {data.Alliances.Count} alliances of {data.Organizations.Count} organisations from {dataDirectory} through {address}");
-            await seeder.SeedAsync(stopping);
-            return 0;
-        }
-        catch (Exception e) when (stopping.IsCancellationRequested && e is OperationCanceledException or RpcException)
-        {
-            Console.Error.WriteLine("seeds: cancelled.");
-            return 130;
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
-    }
 
     public async Task<IReadOnlyList<AllianceOutcome>> SeedAsync(CancellationToken cancellationToken)
     {
-        await WaitForGatewayAsync(cancellationToken);
+        if (!await client.WaitForAsync("the Alliances API", admin,
+            o => client.Alliances.ListAlliancesAsync(new ListAlliancesRequest { PageSize = 1 }, o), cancellationToken))
+        {
+            output.WriteLine($"Skipped {data.Alliances.Count} alliances: {client.Address} does not serve collaboration.alliances.v1 (UNIMPLEMENTED).");
+            return [];
+        }
         var outcomes = new List<AllianceOutcome>();
         foreach (var seed in data.Alliances)
         {
@@ -87,38 +47,6 @@ public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor ad
         output.WriteLine($"Done: {outcomes.Count} alliances, {created} created, {outcomes.Count - created} already present"
             + (off > 0 ? $"; {off} not in the seeded state (changed outside the seeds?)" : "") + ".");
         return outcomes;
-    }
-
-    public static string StableRequestId(string key)
-    {
-        var bytes = SHA1.HashData(Encoding.UTF8.GetBytes(RequestIdNamespace + key)).AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true).ToString();
-    }
-
-    private static Uri GatewayAddress(IConfiguration configuration)
-    {
-        var value = configuration["Gateway:GrpcUrl"] is { Length: > 0 } configured ? configured : "http://localhost:8080";
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-        {
-            throw new SeedException($"Gateway:GrpcUrl '{value}' is not an http:// or https:// address.", SeedException.Usage);
-        }
-        return address;
-    }
-
-    private async Task WaitForGatewayAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.CallAsync("reaching the gateway", admin,
-                o => client.Alliances.ListAlliancesAsync(new ListAlliancesRequest { PageSize = 1 }, o), cancellationToken, ReadyBudget);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
-        {
-            throw new SeedException($"the gateway at {client.Address} refused the loader's admin token: {GatewayClient.Describe(e)}. "
-                + "Does the loader sign with the same Auth:SigningKey as the gateway and the services?");
-        }
     }
 
     private async Task<AllianceOutcome> SeedAllianceAsync(SeedAlliance seed, CancellationToken cancellationToken)
@@ -162,7 +90,7 @@ public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor ad
                 CharterSummary = seed.CharterSummary,
                 FoundedDate = seed.FoundedDate.ToProto(),
             },
-            RequestId = StableRequestId($"alliance/{seed.Slug}/create"),
+            RequestId = RequestIds.Stable($"alliance/{seed.Slug}/create"),
         };
         try
         {
@@ -202,7 +130,7 @@ public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor ad
 
     private async Task<Alliance> ApplyAsync(SeedAlliance seed, PlannedStep step, Alliance current, Actor lead, CancellationToken cancellationToken)
     {
-        var requestId = StableRequestId(step.Key);
+        var requestId = RequestIds.Stable(step.Key);
         var what = $"{seed.Slug}: {SeedData.Describe(step.Act)}";
         switch (step.Act)
         {

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Collaboration.Alliances.V1;
+using Collaboration.Labs.V1;
 using Collaboration.Shared.Identity;
 using Google.Rpc;
 using Grpc.Core;
@@ -37,9 +40,25 @@ public sealed class Actor(AuthOptions auth, string subject, string? organization
     }
 }
 
+/// <summary>AIP-155 request ids derived from what a step does, so that a second run replays instead of writing twice.</summary>
+public static class RequestIds
+{
+    public const string Namespace = "collaboration-seeds/";
+
+    /// <summary>A name-based (version 5 style, SHA-1) UUID of <c>collaboration-seeds/{key}</c>.</summary>
+    public static string Stable(string key)
+    {
+        var bytes = SHA1.HashData(Encoding.UTF8.GetBytes(Namespace + key)).AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+}
+
 public sealed class GatewayClient : IDisposable
 {
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan ReadyBudget = TimeSpan.FromSeconds(120);
     public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
@@ -61,12 +80,38 @@ public sealed class GatewayClient : IDisposable
         });
         _logger = logger;
         Alliances = new AllianceService.AllianceServiceClient(_channel);
+        Labs = new LabService.LabServiceClient(_channel);
         Address = address;
     }
 
     public Uri Address { get; }
 
     public AllianceService.AllianceServiceClient Alliances { get; }
+
+    public LabService.LabServiceClient Labs { get; }
+
+    /// <summary>
+    /// Waits up to <see cref="ReadyBudget"/> for <paramref name="api"/> to answer <paramref name="probe"/> (a cheap
+    /// admin read). False when the address does not serve that API at all (UNIMPLEMENTED: the gateway has no route to it).
+    /// </summary>
+    public async Task<bool> WaitForAsync<T>(string api, Actor admin, Func<CallOptions, AsyncUnaryCall<T>> probe, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CallAsync($"reaching {api}", admin, probe, cancellationToken, ReadyBudget);
+            return true;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            _logger.LogWarning("{Address} does not serve {Api}: {Status}", Address, api, Describe(e));
+            return false;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            throw new SeedException($"{Address} refused the loader's admin token for {api}: {Describe(e)}. "
+                + "Does the loader sign with the same Auth:SigningKey as the gateway and the services?");
+        }
+    }
 
     /// <summary>
     /// Calls with a fresh deadline and token per attempt. UNAVAILABLE (services starting or migrating),

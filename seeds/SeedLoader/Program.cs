@@ -5,10 +5,10 @@ try
     return args switch
     {
         ["token", .. var rest] => TokenCommand.Run(rest),
-        ["load", .. var rest] => await AllianceSeeder.RunAsync(rest),
+        ["load", .. var rest] => await LoadCommand.RunAsync(rest),
         ["help" or "--help" or "-h", ..] => Usage(Console.Out, 0),
         [var first, ..] when !first.StartsWith("--", StringComparison.Ordinal) => Usage(Console.Error, SeedException.Usage),
-        _ => await AllianceSeeder.RunAsync(args),
+        _ => await LoadCommand.RunAsync(args),
     };
 }
 catch (SeedException e)
@@ -23,8 +23,9 @@ static int Usage(TextWriter writer, int exitCode)
         Collaboration seed loader.
 
           [load] [--seed-data DIR] [--data-dir DIR]
-              Loads seeds/data through the gateway's gRPC API (Gateway__GrpcUrl, default http://localhost:8080).
-              Safe to repeat: every write carries a stable request id.
+              Loads seeds/data (alliances.json, then labs.json; a missing file is skipped) through the gateway's
+              gRPC API (Gateway__GrpcUrl, default http://localhost:8080). Safe to repeat: every write carries a
+              stable request id. Seeds__AlliancesGrpcUrl / Seeds__LabsGrpcUrl talk to a service directly (testing).
           token --org CODE [--org-kind KIND] [--role owner|editor|viewer] [--sub SUBJECT] [--minutes N]
           token --role admin [--sub SUBJECT] [--minutes N]
               Prints a development bearer token.

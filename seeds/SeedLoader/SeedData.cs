@@ -73,28 +73,42 @@ public sealed class SeedData
     private static readonly OrganizationKind[] SeededKinds =
         [OrganizationKind.Enterprise, OrganizationKind.University, OrganizationKind.VocationalCollege, OrganizationKind.ResearchInstitute];
 
-    private SeedData(OrganizationsFile organizations, AlliancesFile? alliances)
+    private SeedData(OrganizationsFile organizations, AlliancesFile? alliances, LabsFile? labs, IReadOnlyList<string> absent)
     {
         OrganizationsFile = organizations;
         Alliances = alliances?.Alliances ?? [];
+        Labs = labs?.Labs ?? [];
+        Absent = absent;
         Organizations = organizations.Organizations.GroupBy(o => o.CreditCode).ToDictionary(g => g.Key, g => g.First());
     }
 
     public OrganizationsFile OrganizationsFile { get; }
     public IReadOnlyDictionary<string, SeedOrganization> Organizations { get; }
     public IReadOnlyList<SeedAlliance> Alliances { get; }
+    public IReadOnlyList<SeedLab> Labs { get; }
 
-    public static SeedData Load(string directory, bool withAlliances = true)
+    /// <summary>Optional seed files that are not in the directory: what they hold is skipped.</summary>
+    public IReadOnlyList<string> Absent { get; }
+
+    /// <summary>
+    /// Reads organizations.json (required) and, unless <paramref name="organizationsOnly"/>, every other
+    /// seed file that is present (alliances.json, labs.json); a missing one is skipped.
+    /// </summary>
+    public static SeedData Load(string directory, bool organizationsOnly = false)
     {
         var organizations = Read<OrganizationsFile>(Path.Combine(directory, OrganizationsFileName));
-        var alliances = withAlliances ? Read<AlliancesFile>(Path.Combine(directory, AlliancesFileName)) : null;
-        var data = new SeedData(organizations, alliances);
+        var absent = new List<string>();
+        var alliances = organizationsOnly ? null : ReadIfPresent<AlliancesFile>(directory, AlliancesFileName, absent);
+        var labs = organizationsOnly ? null : ReadIfPresent<LabsFile>(directory, LabPlan.FileName, absent);
+        var data = new SeedData(organizations, alliances, labs, absent);
         var errors = data.CheckOrganizations().Concat(data.Alliances.SelectMany(data.CheckAlliance)).ToList();
-        if (withAlliances)
+        errors.AddRange(Duplicates(data.Alliances.Select(a => a.Slug), "alliance slug"));
+        errors.AddRange(Duplicates(data.Alliances.Select(a => a.DisplayName), "alliance display name"));
+        if (labs is not null && string.IsNullOrWhiteSpace(labs.Note))
         {
-            errors.AddRange(Duplicates(data.Alliances.Select(a => a.Slug), "alliance slug"));
-            errors.AddRange(Duplicates(data.Alliances.Select(a => a.DisplayName), "alliance display name"));
+            errors.Add($"{LabPlan.FileName}: the \"note\" must say that this is sample data.");
         }
+        errors.AddRange(LabPlan.Check(data.Labs, data.Organizations));
         if (errors.Count > 0)
         {
             throw new SeedException($"the seed data in {directory} is invalid:{Environment.NewLine}  "
@@ -175,6 +189,17 @@ public sealed class SeedData
                 var count = occurrences[name] = occurrences.GetValueOrDefault(name) + 1;
                 return $"{name}/{count}";
         }
+    }
+
+    private static T? ReadIfPresent<T>(string directory, string fileName, List<string> absent) where T : class
+    {
+        var path = Path.Combine(directory, fileName);
+        if (File.Exists(path))
+        {
+            return Read<T>(path);
+        }
+        absent.Add(fileName);
+        return null;
     }
 
     private static T Read<T>(string path)

@@ -24,7 +24,7 @@ public static class TokenCommand
         var options = CommandLine.Parse(args, ValueOptions, FlagOptions);
         if (options.Has("--list-orgs"))
         {
-            ListOrganizations(SeedData.Load(DevEnvironment.SeedDataDirectory(options), withAlliances: false));
+            ListOrganizations(SeedData.Load(DevEnvironment.SeedDataDirectory(options), organizationsOnly: true));
             return 0;
         }
 
@@ -88,7 +88,7 @@ public static class TokenCommand
     {
         try
         {
-            var data = SeedData.Load(DevEnvironment.SeedDataDirectory(options), withAlliances: false);
+            var data = SeedData.Load(DevEnvironment.SeedDataDirectory(options), organizationsOnly: true);
             return data.Organizations.TryGetValue(organization, out var seeded) ? SeedData.ClaimKind(seeded.Kind) : null;
         }
         catch (SeedException)
