@@ -9,16 +9,27 @@ using Microsoft.IdentityModel.Tokens;
 namespace Collaboration.Shared.Identity;
 
 /// <summary>
-/// Bearer-token settings shared by the gateway and every service. Until a real issuer exists the
-/// AppHost generates a development signing key (HS256) and hands it over as <c>Auth__SigningKey</c>.
+/// Bearer-token settings shared by the gateway and every service. With <c>Auth:Authority</c> set,
+/// tokens come from the identity service and are checked against its discovery document and JWKS
+/// (asymmetric keys only). Without it, the development signing key (HS256) the AppHost generates
+/// and hands over as <c>Auth__SigningKey</c> is used.
 /// </summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
-    public string Issuer { get; set; } = "collaboration-dev";
+    public const string DevelopmentIssuer = "collaboration-dev";
+    public string Issuer { get; set; } = DevelopmentIssuer;
     public string Audience { get; set; } = "collaboration";
     /// <summary>Base64 of at least 32 random bytes.</summary>
     public string SigningKey { get; set; } = "";
+    /// <summary>The identity service's base URL (its discovery document and JWKS, and the grant check).</summary>
+    public string Authority { get; set; } = "";
+    /// <summary>Refuse to fetch the discovery document over plain HTTP (turn off in development only).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+    /// <summary>How long a partner-grant answer is reused (seconds); revocation takes effect within it.</summary>
+    public int GrantCacheSeconds { get; set; } = 5;
+
+    public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 
     public SymmetricSecurityKey Key()
     {
@@ -36,7 +47,14 @@ public static class JwtAuthentication
     /// <summary>Validates bearer tokens (issuer, audience, lifetime, signature) and keeps the raw claim names.</summary>
     public static IHostApplicationBuilder AddCollaborationAuthentication(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var section = builder.Configuration.GetSection(AuthOptions.Section);
+        var options = section.Get<AuthOptions>() ?? new AuthOptions();
+        builder.AddGrantChecker(options);
+        if (options.UsesAuthority)
+        {
+            builder.AddAuthorityAuthentication(options, explicitIssuer: section[nameof(AuthOptions.Issuer)]);
+            return builder;
+        }
         if (string.IsNullOrEmpty(options.SigningKey))
         {
             throw new InvalidOperationException("Auth:SigningKey is not configured; the AppHost provides it (Auth__SigningKey).");
@@ -61,6 +79,53 @@ public static class JwtAuthentication
             });
         builder.Services.AddAuthorization();
         return builder;
+    }
+
+    /// <summary>
+    /// Tokens from the identity service: keys from its JWKS (found through its discovery document and
+    /// refreshed when an unknown key id appears), issuer from the discovery document unless
+    /// <c>Auth:Issuer</c> names one, audience <c>Auth:Audience</c>, asymmetric algorithms only.
+    /// </summary>
+    private static void AddAuthorityAuthentication(this IHostApplicationBuilder builder, AuthOptions options, string? explicitIssuer)
+    {
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(jwt =>
+            {
+                jwt.Authority = options.Authority;
+                jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
+                jwt.MapInboundClaims = false;
+                jwt.RefreshOnIssuerKeyNotFound = true;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidateIssuer = true,
+                    ValidIssuer = string.IsNullOrEmpty(explicitIssuer) ? null : explicitIssuer,
+                    ValidAudience = options.Audience,
+                    ValidAlgorithms =
+                    [
+                        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+                        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384,
+                    ],
+                    NameClaimType = "sub",
+                    RoleClaimType = "role",
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                };
+            });
+        builder.Services.AddAuthorization();
+    }
+
+    private static void AddGrantChecker(this IHostApplicationBuilder builder, AuthOptions options)
+    {
+        builder.Services.AddMemoryCache();
+        var http = builder.Services.AddHttpClient(GrantChecker.HttpClientName);
+        if (options.UsesAuthority)
+        {
+            var authority = options.Authority.EndsWith('/') ? options.Authority : options.Authority + "/";
+            http.ConfigureHttpClient(client => client.BaseAddress = new Uri(authority, UriKind.Absolute));
+        }
+        builder.Services.AddSingleton(sp => new GrantChecker(
+            sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(), options));
     }
 
     /// <summary>Mints a development token. Used by the token command, the seeds loader and tests.</summary>

@@ -1,0 +1,11 @@
+using Collaboration.Identity;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddIdentityServices();
+
+var app = builder.Build();
+app.MapIdentityEndpoints();
+app.Run();
+
+/// <summary>The entry point, visible to the tests.</summary>
+public partial class Program;

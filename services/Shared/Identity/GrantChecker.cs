@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Collaboration.Shared.Errors;
+using Grpc.Core;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Collaboration.Shared.Identity;
+
+/// <summary>
+/// The one way every service honours partner grants: what role a caller holds on one record owned
+/// by an organisation. Acting for the owner gives the caller's own role, an admin is an admin, and
+/// otherwise the identity service is asked (with the caller's own token, so nobody can ask on
+/// another organisation's behalf) whether the owner granted the caller's organisation editor or
+/// viewer rights on that record; a grant never lifts a person above their role in their own
+/// organisation. Answers are cached for <see cref="AuthOptions.GrantCacheSeconds"/>.
+/// Without <c>Auth:Authority</c> (the development key) there are no grants.
+/// </summary>
+public sealed class GrantChecker(IHttpClientFactory httpClients, IMemoryCache cache, AuthOptions options)
+{
+    public const string HttpClientName = "collaboration-identity";
+
+    public Task<CallerRole?> RoleOnAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization) =>
+        RoleOnAsync(caller, BearerToken(context.GetHttpContext().Request.Headers.Authorization.ToString()), resource, ownerOrganization,
+            context.CancellationToken);
+
+    public async Task<CallerRole?> RoleOnAsync(Caller caller, string? bearerToken, string resource, string ownerOrganization, CancellationToken ct)
+    {
+        if (caller.IsAdmin)
+        {
+            return CallerRole.Admin;
+        }
+        if (caller.ActsFor(ownerOrganization))
+        {
+            return caller.Role;
+        }
+        if (!options.UsesAuthority || string.IsNullOrEmpty(bearerToken) || caller.Organization.Length == 0)
+        {
+            return null;
+        }
+        var key = $"grant|{caller.Organization}|{caller.Role}|{ownerOrganization}|{resource}";
+        if (options.GrantCacheSeconds > 0 && cache.TryGetValue(key, out CallerRole? cached))
+        {
+            return cached;
+        }
+        var role = await AskAsync(bearerToken, resource, ownerOrganization, ct);
+        if (options.GrantCacheSeconds > 0)
+        {
+            cache.Set(key, role, TimeSpan.FromSeconds(options.GrantCacheSeconds));
+        }
+        return role;
+    }
+
+    /// <summary>Whether the caller may read (any role) or write (editor and above) the record.</summary>
+    public static bool CanRead(CallerRole? role) => role is not null;
+
+    public static bool CanWrite(CallerRole? role) => role is CallerRole.Editor or CallerRole.Owner or CallerRole.Admin;
+
+    private async Task<CallerRole?> AskAsync(string bearerToken, string resource, string ownerOrganization, CancellationToken ct)
+    {
+        var http = httpClients.CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"api/grants/check?resource={Uri.EscapeDataString(resource)}&owner={Uri.EscapeDataString(ownerOrganization)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                return null;
+            }
+            response.EnsureSuccessStatusCode();
+            var answer = await response.Content.ReadFromJsonAsync<GrantCheckAnswer>(ct);
+            return answer?.EffectiveRole switch
+            {
+                "editor" => CallerRole.Editor,
+                "viewer" => CallerRole.Viewer,
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            ApiErrors.Unavailable("The identity service could not be asked about partner grants; try again.");
+            return null;
+        }
+    }
+
+    private static string? BearerToken(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+
+    private sealed record GrantCheckAnswer(string? EffectiveRole);
+}
