@@ -12,12 +12,20 @@ public static class DevSigningKey
 {
     public const string EnvironmentVariable = "Auth__SigningKey";
 
-    public static IResourceBuilder<ParameterResource> AddDevSigningKey(this IDistributedApplicationBuilder builder, string dataDirectory)
+    public static IResourceBuilder<ParameterResource> AddDevSigningKey(this IDistributedApplicationBuilder builder, string dataDirectory) =>
+        builder.AddPersistedSecret(ResourceNames.SigningKey, "Auth:SigningKey", dataDirectory);
+
+    /// <summary>
+    /// A random 32-byte key (base64) kept in <c>&lt;data&gt;/&lt;name&gt;</c>, so what it signs or hashes
+    /// stays valid across restarts; <paramref name="configurationKey"/> in the AppHost's configuration overrides it.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddPersistedSecret(this IDistributedApplicationBuilder builder, string name,
+        string configurationKey, string dataDirectory)
     {
-        var key = builder.Configuration["Auth:SigningKey"] is { Length: > 0 } configured
+        var key = builder.Configuration[configurationKey] is { Length: > 0 } configured
             ? configured
-            : LoadOrCreate(Path.Combine(dataDirectory, "dev-signing-key"));
-        return builder.AddParameter(ResourceNames.SigningKey, key, secret: true);
+            : LoadOrCreate(Path.Combine(dataDirectory, name));
+        return builder.AddParameter(name, key, secret: true);
     }
 
     private static string LoadOrCreate(string path)

@@ -17,7 +17,10 @@ var infrastructure = builder.AddInfrastructure(plan);
 var alliances = infrastructure.AddCollaborationService<Projects.Alliances>(ResourceNames.Alliances, ResourceNames.AlliancesDb);
 var labs = infrastructure.AddCollaborationService<Projects.Labs>(ResourceNames.Labs, ResourceNames.LabsDb);
 var colleges = infrastructure.AddCollaborationService<Projects.IndustrialColleges>(ResourceNames.IndustrialColleges, ResourceNames.CollegesDb, "colleges");
-IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges];
+// Learners' identity numbers are kept only as a keyed hash; the key lives with the data it hashes.
+var apprenticeships = infrastructure.AddCollaborationService<Projects.ApprenticeshipClasses>(ResourceNames.ApprenticeshipClasses, ResourceNames.ApprenticeshipsDb, "apprenticeships")
+    .WithEnvironment("Learners__IdentityKey", builder.AddPersistedSecret(ResourceNames.LearnerIdentityKey, "Learners:IdentityKey", plan.DataDirectory));
+IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges, apprenticeships];
 
 // Edge: one gateway for gRPC (h2c, default port 8080) and JSON (HTTP/1.1, default 8081).
 var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Gateway)

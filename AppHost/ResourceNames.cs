@@ -18,6 +18,9 @@ public static class ResourceNames
     public const string Labs = "labs";
     public const string CollegesDb = "collegesdb";
     public const string IndustrialColleges = "industrial-colleges";
+    public const string ApprenticeshipsDb = "apprenticeshipsdb";
+    public const string ApprenticeshipClasses = "apprenticeship-classes";
+    public const string LearnerIdentityKey = "learner-identity-key";
 
     public const string Gateway = "gateway";
     public const string Seeds = "seeds";

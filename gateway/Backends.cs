@@ -9,7 +9,9 @@ namespace Collaboration.Gateway;
 /// gRPC methods (<c>package.Service/Method</c>) that stream or carry bulk bodies: they get the long
 /// activity timeout and the bulk body limit.
 /// </param>
-public sealed record Backend(string Service, string GrpcPackagePrefix, string JsonPathPrefix, IReadOnlyList<string>? BulkMethods = null);
+/// <param name="BulkJsonPaths">HTTP route templates (e.g. a CSV upload) that get the bulk body limit.</param>
+public sealed record Backend(string Service, string GrpcPackagePrefix, string JsonPathPrefix, IReadOnlyList<string>? BulkMethods = null,
+    IReadOnlyList<string>? BulkJsonPaths = null);
 
 public static class Backends
 {
@@ -19,5 +21,8 @@ public static class Backends
         new("alliances", "collaboration.alliances.v1.", "/v1/alliances"),
         new("labs", "collaboration.labs.v1.", "/v1/labs"),
         new("industrial-colleges", "collaboration.colleges.v1.", "/v1/industrialColleges"),
+        new("apprenticeship-classes", "collaboration.apprenticeships.v1.", "/v1/cohorts",
+            BulkMethods: ["collaboration.apprenticeships.v1.CohortService/ImportEnrolments"],
+            BulkJsonPaths: ["/v1/cohorts/{cohort}:importEnrolments"]),
     ];
 }

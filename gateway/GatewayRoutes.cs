@@ -45,6 +45,11 @@ public static class GatewayRoutes
                 Transforms = [new Dictionary<string, string> { ["PathSet"] = "/openapi/v1.json" }],
             });
 
+            foreach (var path in backend.BulkJsonPaths ?? [])
+            {
+                routes.Add(Route($"{service}-bulk-json-{path}", httpCluster, path, options.MaxBulkRequestBodyBytes) with { Order = -1 });
+            }
+
             if (backend.BulkMethods is { Count: > 0 } bulkMethods)
             {
                 var bulkCluster = $"{service}-grpc-bulk";
@@ -71,10 +76,19 @@ public static class GatewayRoutes
         MaxRequestBodySize = maxRequestBodyBytes,
     };
 
+    // One HTTP/2 connection per backend caps the gateway at the backend's stream limit (Kestrel: 100)
+    // and serialises every frame through one connection's write lock: open more when streams run out.
+    private static readonly HttpClientConfig Client = new()
+    {
+        EnableMultipleHttp2Connections = true,
+        DangerousAcceptAnyServerCertificate = false,
+    };
+
     private static ClusterConfig Cluster(string id, string address, ForwarderRequestConfig request) => new()
     {
         ClusterId = id,
         HttpRequest = request,
+        HttpClient = Client,
         Destinations = new Dictionary<string, DestinationConfig>
         {
             [id] = new DestinationConfig { Address = address },

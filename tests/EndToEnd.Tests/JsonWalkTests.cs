@@ -84,4 +84,54 @@ public sealed class JsonWalkTests(PlatformFixture platform)
         Assert.Equal(2.5, indicators.GetProperty("mentorHoursPerStudent").GetDouble(), 3);
         Assert.Equal(0.25, indicators.GetProperty("coDevelopedCourseShare").GetDouble(), 3);
     }
+
+    [Fact]
+    public async Task Cohorts_CsvRosterUpload_ThroughTheGateway_ReportsBadLinesAndImportsTheRest()
+    {
+        var collegeCode = Organizations.NewCode("12");
+        var sponsorCode = Organizations.NewCode();
+        var college = Tokens.For(collegeCode, "vocational_college");
+        var sponsor = Tokens.For(sponsorCode, "enterprise");
+
+        var cohort = await PostAsync("/v1/cohorts", college, $$$"""
+            {"kind":"ORDER_CLASS","displayName":"E2E 液压数控订单班",
+             "college":{"creditCode":"{{{collegeCode}}}","name":"E2E Technician College"},
+             "sponsors":[{"organization":{"creditCode":"{{{sponsorCode}}}","name":"E2E Hydraulics Co."}}],
+             "majorCode":"460103","occupationCode":"6-18-01-07","industryChain":"advanced-equipment",
+             "seats":40,"placementCommitment":30,"startDate":{"year":2026,"month":9,"day":1},"endDate":{"year":2028,"month":6,"day":30}}
+            """);
+        var name = cohort.GetProperty("name").GetString()!;
+        await PostAsync($"/v1/{name}:submit", college);
+        await PostAsync($"/v1/{name}:confirm", sponsor);
+        await PostAsync($"/v1/{name}:approve", Tokens.Admin());
+        await PostAsync($"/v1/{name}:openRecruitment", college);
+
+        var csv = "student_number,display_name,identity_number,college_mentor,enterprise_mentor\n"
+            + $"S001,测试学员甲（虚构）,{IdentityNumber("43139920050101001")},王老师,李师傅\n"
+            + "S002,测试学员乙（虚构）,431399200501010020,王老师,李师傅\n" // wrong check digit
+            + $"S003,测试学员丙（虚构）,{IdentityNumber("43139920050101003")},王老师,李师傅\n";
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{name}:importEnrolments?allow_partial=true&request_id={Guid.NewGuid()}")
+        {
+            Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", college);
+        using var response = await platform.GatewayHttp.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+
+        using var result = JsonDocument.Parse(text);
+        Assert.Equal(2, result.RootElement.GetProperty("rowsImported").GetInt32());
+        var error = Assert.Single(result.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal(3, error.GetProperty("line").GetInt32());
+        Assert.Equal("identity_number", error.GetProperty("field").GetString());
+        Assert.DoesNotContain("431399200501010020", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Completes 17 digits with the GB 11643 check character.</summary>
+    private static string IdentityNumber(string first17)
+    {
+        int[] weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        var sum = first17.Select((c, i) => (c - '0') * weights[i]).Sum();
+        return first17 + "10X98765432"[sum % 11];
+    }
 }

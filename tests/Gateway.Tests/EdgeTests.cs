@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Collaboration.Alliances.V1;
+using Collaboration.Shared.Identity;
+using Collaboration.TestSupport;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Collaboration.Gateway.Tests;
+
+public sealed class EdgeTests(GatewayFixture fixture)
+{
+    private static string Owner(string subject) => Tokens.For(Organizations.NewCode(), "enterprise", "owner", subject);
+
+    private AllianceService.AllianceServiceClient Client(string? token) =>
+        fixture.Gateway.Client<AllianceService.AllianceServiceClient>(token);
+
+    [Fact]
+    public async Task Grpc_ValidToken_ReachesTheService()
+    {
+        var token = Owner($"reach-{Guid.NewGuid():N}");
+        var created = await Client(token).CreateAllianceAsync(new CreateAllianceRequest
+        {
+            Alliance = new Alliance
+            {
+                DisplayName = $"Through the gateway {Guid.NewGuid():N}",
+                IndustryChain = "energy",
+                LeadOrganization = new Common.V1.Organization { Name = "Gateway Energy Co." },
+            },
+        });
+        Assert.Equal(Alliance.Types.State.Draft, created.State);
+    }
+
+    public static TheoryData<string> BadTokens() => ["missing", "garbage", "expired", "not-yet-valid", "tampered", "unknown-key", "wrong-issuer", "wrong-audience"];
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Grpc_BadToken_UnauthenticatedAtTheEdge(string kind)
+    {
+        var error = await GrpcAssert.Status(StatusCode.Unauthenticated, () => Client(BadToken(kind)).ListAlliancesAsync(new ListAlliancesRequest()).ResponseAsync);
+        Assert.Contains("bearer token", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Json_BadToken_401(string kind)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alliances");
+        if (BadToken(kind) is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await fixture.Gateway.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Grpc_RateLimitPerCaller_ResourceExhaustedWithRetryInfo_OtherCallersUnaffected()
+    {
+        var noisy = fixture.LimitedGateway.Client<AllianceService.AllianceServiceClient>(Owner($"noisy-{Guid.NewGuid():N}"));
+        var codes = new List<StatusCode>();
+        RpcException? rejection = null;
+        for (var i = 0; i < GatewayFixture.Burst + 5; i++)
+        {
+            try
+            {
+                await noisy.ListAlliancesAsync(new ListAlliancesRequest { PageSize = 1 });
+                codes.Add(StatusCode.OK);
+            }
+            catch (RpcException ex)
+            {
+                codes.Add(ex.StatusCode);
+                rejection ??= ex;
+            }
+        }
+
+        Assert.Contains(StatusCode.ResourceExhausted, codes);
+        Assert.True(codes.Count(c => c == StatusCode.OK) <= GatewayFixture.Burst + 1, string.Join(",", codes));
+        var retry = rejection!.GetRpcStatus()?.GetDetail<RetryInfo>();
+        Assert.NotNull(retry);
+        Assert.True(retry.RetryDelay.ToTimeSpan() >= TimeSpan.FromSeconds(1));
+
+        // Another caller has its own bucket.
+        await fixture.LimitedGateway.Client<AllianceService.AllianceServiceClient>(Owner($"quiet-{Guid.NewGuid():N}"))
+            .ListAlliancesAsync(new ListAlliancesRequest { PageSize = 1 });
+    }
+
+    [Fact]
+    public async Task Json_RateLimitPerCaller_429WithRetryAfter()
+    {
+        var token = Owner($"noisy-json-{Guid.NewGuid():N}");
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? rejected = null;
+        for (var i = 0; i < GatewayFixture.Burst + 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alliances?pageSize=1");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var response = await fixture.LimitedGateway.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                rejected ??= response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.NotNull(rejected!.Headers.RetryAfter);
+        rejected.Dispose();
+    }
+
+    [Fact]
+    public async Task Json_BodyOverTheLimit_413AndNothingReachesTheService()
+    {
+        var name = $"Too big {Guid.NewGuid():N}";
+        var charter = new string('x', GatewayFixture.MaxBodyBytes);
+        var body = "{\"displayName\":\"" + name + "\",\"industryChain\":\"energy\",\"charterSummary\":\"" + charter + "\",\"leadOrganization\":{\"name\":\"X\"}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/alliances") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var token = Owner($"big-{Guid.NewGuid():N}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await fixture.Gateway.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    private static string? BadToken(string kind)
+    {
+        var org = Organizations.NewCode();
+        var other = new AuthOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
+        return kind switch
+        {
+            "missing" => null,
+            "garbage" => "not.a.token",
+            "expired" => JwtAuthentication.MintToken(Tokens.Options, "late", org, "enterprise", "owner", TimeSpan.FromMinutes(5), DateTime.UtcNow.AddHours(-1)),
+            "not-yet-valid" => JwtAuthentication.MintToken(Tokens.Options, "early", org, "enterprise", "owner", TimeSpan.FromMinutes(5), DateTime.UtcNow.AddHours(1)),
+            "tampered" => Tamper(Tokens.For(org, "enterprise")),
+            "unknown-key" => JwtAuthentication.MintToken(other, "stranger", org, "enterprise", "owner", TimeSpan.FromMinutes(5)),
+            "wrong-issuer" => JwtAuthentication.MintToken(new AuthOptions { SigningKey = Tokens.Options.SigningKey, Issuer = "someone-else" }, "x", org, "enterprise", "owner", TimeSpan.FromMinutes(5)),
+            "wrong-audience" => JwtAuthentication.MintToken(new AuthOptions { SigningKey = Tokens.Options.SigningKey, Audience = "another-api" }, "x", org, "enterprise", "owner", TimeSpan.FromMinutes(5)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    /// <summary>Changes one claim in the payload and keeps the old signature.</summary>
+    private static string Tamper(string token)
+    {
+        var parts = token.Split('.');
+        var payload = Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]));
+        payload = payload.Replace("\"owner\"", "\"admin\"", StringComparison.Ordinal);
+        parts[1] = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(payload));
+        return string.Join('.', parts);
+    }
+}
