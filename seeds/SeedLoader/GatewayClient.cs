@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Collaboration.Alliances.V1;
+using Collaboration.Colleges.V1;
 using Collaboration.Labs.V1;
 using Collaboration.Shared.Identity;
 using Google.Rpc;
@@ -81,6 +82,7 @@ public sealed class GatewayClient : IDisposable
         _logger = logger;
         Alliances = new AllianceService.AllianceServiceClient(_channel);
         Labs = new LabService.LabServiceClient(_channel);
+        Colleges = new IndustrialCollegeService.IndustrialCollegeServiceClient(_channel);
         Address = address;
     }
 
@@ -89,6 +91,8 @@ public sealed class GatewayClient : IDisposable
     public AllianceService.AllianceServiceClient Alliances { get; }
 
     public LabService.LabServiceClient Labs { get; }
+
+    public IndustrialCollegeService.IndustrialCollegeServiceClient Colleges { get; }
 
     /// <summary>
     /// Waits up to <see cref="ReadyBudget"/> for <paramref name="api"/> to answer <paramref name="probe"/> (a cheap

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Collaboration.Seeds;
 
 /// <summary>
-/// <c>load</c>: every seed file that is present (alliances, then labs) through the gateway's gRPC API.
+/// <c>load</c>: every seed file that is present (alliances, then labs, then industrial colleges) through the gateway's gRPC API.
 /// </summary>
 public static class LoadCommand
 {
@@ -34,19 +34,23 @@ public static class LoadCommand
             // For testing against a service directly, without a gateway in front of it.
             var alliancesAddress = Address(configuration, "Seeds:AlliancesGrpcUrl");
             var labsAddress = Address(configuration, "Seeds:LabsGrpcUrl");
+            var collegesAddress = Address(configuration, "Seeds:CollegesGrpcUrl");
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collaboration.Seeds");
 
             using var gateway = new GatewayClient(gatewayAddress, logger);
             using var alliancesDirect = alliancesAddress is null ? null : new GatewayClient(alliancesAddress, logger);
             using var labsDirect = labsAddress is null ? null : new GatewayClient(labsAddress, logger);
+            using var collegesDirect = collegesAddress is null ? null : new GatewayClient(collegesAddress, logger);
             var admin = Actor.Admin(auth);
             var owners = new Dictionary<string, Actor>();
             Actor OwnerOf(SeedOrganization o) => owners.TryGetValue(o.CreditCode, out var a) ? a : owners[o.CreditCode] = Actor.OwnerOf(auth, o);
 
-            Console.Out.WriteLine($"Seeding {data.Alliances.Count} alliances and {data.Labs.Count} labs of {data.Organizations.Count} organisations"
+            Console.Out.WriteLine($"Seeding {data.Alliances.Count} alliances, {data.Labs.Count} labs and {data.Colleges.Count} industrial colleges"
+                + $" of {data.Organizations.Count} organisations"
                 + $" from {dataDirectory} through {gatewayAddress}"
                 + (alliancesDirect is null ? "" : $" (alliances through {alliancesDirect.Address})")
-                + (labsDirect is null ? "" : $" (labs through {labsDirect.Address})"));
+                + (labsDirect is null ? "" : $" (labs through {labsDirect.Address})")
+                + (collegesDirect is null ? "" : $" (industrial colleges through {collegesDirect.Address})"));
             foreach (var file in data.Absent)
             {
                 Console.Out.WriteLine($"Skipping {file}: not in {dataDirectory}.");
@@ -58,6 +62,10 @@ public static class LoadCommand
             if (data.Labs.Count > 0)
             {
                 await new LabSeeder(labsDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
+            }
+            if (data.Colleges.Count > 0)
+            {
+                await new CollegeSeeder(collegesDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
             }
             return 0;
         }

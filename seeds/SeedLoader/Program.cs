@@ -23,9 +23,10 @@ static int Usage(TextWriter writer, int exitCode)
         Collaboration seed loader.
 
           [load] [--seed-data DIR] [--data-dir DIR]
-              Loads seeds/data (alliances.json, then labs.json; a missing file is skipped) through the gateway's
-              gRPC API (Gateway__GrpcUrl, default http://localhost:8080). Safe to repeat: every write carries a
-              stable request id. Seeds__AlliancesGrpcUrl / Seeds__LabsGrpcUrl talk to a service directly (testing).
+              Loads seeds/data (alliances.json, labs.json, then industrial-colleges.json; a missing file is skipped)
+              through the gateway's gRPC API (Gateway__GrpcUrl, default http://localhost:8080). Safe to repeat: every
+              write carries a stable request id. Seeds__AlliancesGrpcUrl / Seeds__LabsGrpcUrl / Seeds__CollegesGrpcUrl
+              talk to a service directly (testing).
           token --org CODE [--org-kind KIND] [--role owner|editor|viewer] [--sub SUBJECT] [--minutes N]
           token --role admin [--sub SUBJECT] [--minutes N]
               Prints a development bearer token.

@@ -73,11 +73,12 @@ public sealed class SeedData
     private static readonly OrganizationKind[] SeededKinds =
         [OrganizationKind.Enterprise, OrganizationKind.University, OrganizationKind.VocationalCollege, OrganizationKind.ResearchInstitute];
 
-    private SeedData(OrganizationsFile organizations, AlliancesFile? alliances, LabsFile? labs, IReadOnlyList<string> absent)
+    private SeedData(OrganizationsFile organizations, AlliancesFile? alliances, LabsFile? labs, CollegesFile? colleges, IReadOnlyList<string> absent)
     {
         OrganizationsFile = organizations;
         Alliances = alliances?.Alliances ?? [];
         Labs = labs?.Labs ?? [];
+        Colleges = colleges?.IndustrialColleges ?? [];
         Absent = absent;
         Organizations = organizations.Organizations.GroupBy(o => o.CreditCode).ToDictionary(g => g.Key, g => g.First());
     }
@@ -86,13 +87,15 @@ public sealed class SeedData
     public IReadOnlyDictionary<string, SeedOrganization> Organizations { get; }
     public IReadOnlyList<SeedAlliance> Alliances { get; }
     public IReadOnlyList<SeedLab> Labs { get; }
+    public IReadOnlyList<SeedCollege> Colleges { get; }
 
     /// <summary>Optional seed files that are not in the directory: what they hold is skipped.</summary>
     public IReadOnlyList<string> Absent { get; }
 
     /// <summary>
     /// Reads organizations.json (required) and, unless <paramref name="organizationsOnly"/>, every other
-    /// seed file that is present (alliances.json, labs.json); a missing one is skipped.
+    /// seed file that is present (alliances.json, labs.json, industrial-colleges.json); a missing one is skipped.
+    /// Industrial colleges' majors are checked against major-catalogue.json when it is there.
     /// </summary>
     public static SeedData Load(string directory, bool organizationsOnly = false)
     {
@@ -100,7 +103,10 @@ public sealed class SeedData
         var absent = new List<string>();
         var alliances = organizationsOnly ? null : ReadIfPresent<AlliancesFile>(directory, AlliancesFileName, absent);
         var labs = organizationsOnly ? null : ReadIfPresent<LabsFile>(directory, LabPlan.FileName, absent);
-        var data = new SeedData(organizations, alliances, labs, absent);
+        var colleges = organizationsOnly ? null : ReadIfPresent<CollegesFile>(directory, CollegePlan.FileName, absent);
+        var cataloguePath = Path.Combine(directory, CollegePlan.CatalogueFileName);
+        var catalogue = colleges is not null && File.Exists(cataloguePath) ? new SeedMajorCatalogue(Read<MajorCatalogueFile>(cataloguePath)) : null;
+        var data = new SeedData(organizations, alliances, labs, colleges, absent);
         var errors = data.CheckOrganizations().Concat(data.Alliances.SelectMany(data.CheckAlliance)).ToList();
         errors.AddRange(Duplicates(data.Alliances.Select(a => a.Slug), "alliance slug"));
         errors.AddRange(Duplicates(data.Alliances.Select(a => a.DisplayName), "alliance display name"));
@@ -109,6 +115,12 @@ public sealed class SeedData
             errors.Add($"{LabPlan.FileName}: the \"note\" must say that this is sample data.");
         }
         errors.AddRange(LabPlan.Check(data.Labs, data.Organizations));
+        if (colleges is not null && string.IsNullOrWhiteSpace(colleges.Note))
+        {
+            errors.Add($"{CollegePlan.FileName}: the \"note\" must say that this is sample data.");
+        }
+        errors.AddRange(CollegePlan.Check(data.Colleges, data.Organizations,
+            organizations.IndustryChains.Select(c => c.Id).ToHashSet(StringComparer.Ordinal), catalogue));
         if (errors.Count > 0)
         {
             throw new SeedException($"the seed data in {directory} is invalid:{Environment.NewLine}  "
