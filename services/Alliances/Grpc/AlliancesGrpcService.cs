@@ -54,7 +54,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
             violations.Range("founded_year", request.FoundedYear, 1900, 9999);
         }
         var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var filter = new AllianceFilter((short)request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear);
@@ -164,7 +164,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the lead organisation may update {name}.");
             }
-            CheckEtag(patch.Etag, row, name);
+            ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!AllianceLifecycle.IsEditable(row.AllianceState))
             {
                 ApiErrors.InvalidState(name, nameof(UpdateAlliance), row.AllianceState.ToString());
@@ -339,7 +339,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var violations = new FieldViolations();
         var size = Page.Size(request.PageSize, violations);
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowLeft);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
 
@@ -415,29 +415,15 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
     {
         var caller = Caller.From(context);
         var id = ParseAllianceName(request.Parent, "parent");
-        var violations = new FieldViolations();
-        var size = Page.Size(request.PageSize, violations);
-        var fingerprint = Page.Fingerprint(request.Parent);
-        var afterText = Page.After(request.PageToken, fingerprint, violations);
-        long afterId = 0;
-        if (afterText is not null && !long.TryParse(afterText, out afterId))
+        var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            violations.Add("page_token", "is not a page token this service issued.");
-        }
-        violations.ThrowIfAny();
-        var alliance = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
-        if (!caller.IsAdmin && !caller.ActsFor(alliance.LeadOrganization.CreditCode))
-        {
-            ApiErrors.PermissionDenied("The audit trail is for the lead organisation and the city's admins.");
-        }
-
-        var rows = await AuditLog.ListAsync(dataSourceForAudit(), request.Parent, afterId, size + 1, context.CancellationToken);
-        var (items, next) = Page.Slice(rows, size, r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), fingerprint);
-        var response = new ListAuditEntriesResponse { NextPageToken = next };
-        response.AuditEntries.AddRange(items.Select(r => r.Entry));
-        return response;
-
-        NpgsqlDataSource dataSourceForAudit() => store.DataSource;
+            var alliance = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            if (!caller.IsAdmin && !caller.ActsFor(alliance.LeadOrganization.CreditCode))
+            {
+                ApiErrors.PermissionDenied("The audit trail is for the lead organisation and the city's admins.");
+            }
+        }, context.CancellationToken);
+        return new ListAuditEntriesResponse { NextPageToken = next, AuditEntries = { entries } };
     }
 
     private async Task<Alliance> TransitionAsync(IMessage request, string allianceName, string etag, string requestId,
@@ -471,7 +457,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
                     ? $"Only the city's admins may {action} an alliance."
                     : $"Only an owner or editor of the lead organisation may {action} {allianceName}.");
             }
-            CheckEtag(etag, row, allianceName);
+            ApiErrors.CheckEtag(etag, row.Etag, allianceName);
             if (AllianceLifecycle.Next(row.AllianceState, action) is not { } next)
             {
                 ApiErrors.InvalidState(allianceName, method, row.AllianceState.ToString());
@@ -565,14 +551,6 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         return row;
     }
 
-    private static void CheckEtag(string etag, AllianceRow row, string name)
-    {
-        if (!string.IsNullOrEmpty(etag) && etag != row.Etag)
-        {
-            ApiErrors.StaleEtag(name);
-        }
-    }
-
     private static async Task<AllianceRow> InsertUniqueAsync(Func<Task<AllianceRow>> write, string displayName)
     {
         try
@@ -635,20 +613,6 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
             ApiErrors.InvalidArgument(field, "must look like alliances/{alliance}.");
         }
         return id;
-    }
-
-    private static Guid? ParseKey(string? key, FieldViolations violations)
-    {
-        if (key is null)
-        {
-            return null;
-        }
-        if (Guid.TryParseExact(key, "D", out var id))
-        {
-            return id;
-        }
-        violations.Add("page_token", "is not a page token this service issued.");
-        return null;
     }
 
     private static string CacheKey(Guid id) => $"alliance:{id:D}";

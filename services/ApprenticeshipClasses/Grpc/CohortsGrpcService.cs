@@ -51,7 +51,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         if (request.EndYear != 0) { violations.Range("end_year", request.EndYear, 1900, 9999); }
         var fingerprint = Page.Fingerprint(request.State, request.Kind, request.CollegeCreditCode, request.SponsorCreditCode,
             request.IndustryChain, request.EndYear);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var filter = new CohortFilter((short)request.State, (short)request.Kind, request.CollegeCreditCode, request.SponsorCreditCode,
@@ -171,7 +171,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the college or a sponsor may update {name}.");
             }
-            CheckEtag(patch.Etag, row.Etag, name);
+            ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             var from = row.CohortState;
             var before = (row.Seats, row.PlacementCommitment, row.StartDate, row.EndDate);
             if (paths.Any(DetailPaths.Contains) && !CohortLifecycle.DetailsEditable(from))
@@ -264,7 +264,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
                     ? "Only the city's admins approve cohorts."
                     : $"{method} of {cohortName} is not for this caller (the college, a sponsor or an admin acts, as owner or editor).");
             }
-            CheckEtag(etag, row.Etag, cohortName);
+            ApiErrors.CheckEtag(etag, row.Etag, cohortName);
             var from = row.CohortState;
             if (CohortLifecycle.Next(from, action) is not { } next)
             {
@@ -383,7 +383,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var size = Page.Size(request.PageSize, violations);
         violations.DefinedEnum("state", request.State, required: false);
         var fingerprint = Page.Fingerprint(request.Parent, request.State);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
 
@@ -432,7 +432,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             {
                 ApiErrors.PermissionDenied("The enterprise mentor (master) is named by an owner or editor of a sponsoring enterprise.");
             }
-            CheckEtag(patch.Etag, row.Etag, patch.Name);
+            ApiErrors.CheckEtag(patch.Etag, row.Etag, patch.Name);
             if (row.EnrolmentState == EnrolmentState.Withdrawn)
             {
                 ApiErrors.InvalidState(patch.Name, nameof(UpdateEnrolment), row.EnrolmentState.ToString());
@@ -523,7 +523,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the college may {action} an enrolment.");
             }
-            CheckEtag(request.Etag, row.Etag, request.Name);
+            ApiErrors.CheckEtag(request.Etag, row.Etag, request.Name);
             if (!CohortLifecycle.RunsEnrolments(cohort.CohortState) && action != EnrolmentAction.Withdraw)
             {
                 ApiErrors.InvalidState(cohortName, method, cohort.CohortState.ToString());
@@ -620,7 +620,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             var current = await CohortStore.LockPlacementAsync(connection, transaction, enrolmentId);
             if (current is not null)
             {
-                CheckEtag(etag, current.Etag, placementName);
+                ApiErrors.CheckEtag(etag, current.Etag, placementName);
             }
             var from = current?.PlacementState ?? PlacementLifecycle.None;
             if (PlacementLifecycle.Next(from, action) is not { } next)
@@ -662,7 +662,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             var current = await CohortStore.LockPlacementAsync(connection, transaction, enrolmentId);
             if (current is not null)
             {
-                CheckEtag(request.Etag, current.Etag, request.Name);
+                ApiErrors.CheckEtag(request.Etag, current.Etag, request.Name);
             }
             if (current?.PlacementState != PlacementState.Employed)
             {
@@ -762,7 +762,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var violations = new FieldViolations();
         var size = Page.Size(request.PageSize, violations);
         var fingerprint = Page.Fingerprint(request.Parent);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, cohortId, request.Parent, context.CancellationToken);
         var rows = await store.ListSponsorChangesAsync(enrolmentId, after, size + 1, context.CancellationToken);
@@ -810,7 +810,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
                     ? "The college that requested the change withdraws it."
                     : "The receiving sponsor approves or rejects a change of sponsor.");
             }
-            CheckEtag(request.Etag, change.Etag, request.Name);
+            ApiErrors.CheckEtag(request.Etag, change.Etag, request.Name);
             if (SponsorChangeLifecycle.Next(change.ChangeState, action) is not { } next)
             {
                 ApiErrors.InvalidState(request.Name, method, change.ChangeState.ToString());
@@ -858,22 +858,9 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     {
         var caller = Caller.From(context);
         var id = ParseCohort(request.Parent, "parent");
-        var violations = new FieldViolations();
-        var size = Page.Size(request.PageSize, violations);
-        var fingerprint = Page.Fingerprint(request.Parent);
-        var afterText = Page.After(request.PageToken, fingerprint, violations);
-        long afterId = 0;
-        if (afterText is not null && !long.TryParse(afterText, out afterId))
-        {
-            violations.Add("page_token", "is not a page token this service issued.");
-        }
-        violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
-        var rows = await AuditLog.ListAsync(store.DataSource, request.Parent, afterId, size + 1, context.CancellationToken);
-        var (items, next) = Page.Slice(rows, size, r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), fingerprint);
-        var response = new ListAuditEntriesResponse { NextPageToken = next };
-        response.AuditEntries.AddRange(items.Select(r => r.Entry));
-        return response;
+        var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken,
+            () => RequireReadableAsync(caller, id, request.Parent, context.CancellationToken), context.CancellationToken);
+        return new ListAuditEntriesResponse { NextPageToken = next, AuditEntries = { entries } };
     }
 
     // ---------------------------------------------------------------- helpers
@@ -998,14 +985,6 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         }
     }
 
-    private static void CheckEtag(string etag, string current, string name)
-    {
-        if (!string.IsNullOrEmpty(etag) && etag != current)
-        {
-            ApiErrors.StaleEtag(name);
-        }
-    }
-
     private static Guid ParseCohort(string name, string field)
     {
         if (!CohortNames.TryParseCohort(name, out var id))
@@ -1031,19 +1010,5 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             ApiErrors.InvalidArgument("name", "must look like cohorts/{cohort}/enrolments/{enrolment}/placement.");
         }
         return (cohortId, enrolmentId);
-    }
-
-    private static Guid? ParseKey(string? key, FieldViolations violations)
-    {
-        if (key is null)
-        {
-            return null;
-        }
-        if (Guid.TryParseExact(key, "D", out var id))
-        {
-            return id;
-        }
-        violations.Add("page_token", "is not a page token this service issued.");
-        return null;
     }
 }

@@ -57,7 +57,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             violations.CreditCode("partner_credit_code", request.PartnerCreditCode);
         }
         var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.PartnerCreditCode);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var filter = new CollegeFilter((short)request.State, request.IndustryChain, request.PartnerCreditCode);
@@ -160,7 +160,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host college may update {name}.");
             }
-            CheckEtag(patch.Etag, row.Etag, name);
+            ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!CollegeLifecycle.IsEditable(row.CollegeState))
             {
                 ApiErrors.InvalidState(name, nameof(UpdateIndustrialCollege), row.CollegeState.ToString());
@@ -316,7 +316,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var violations = new FieldViolations();
         var size = Page.Size(request.PageSize, violations);
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowRemoved);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
 
@@ -523,7 +523,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             {
                 ApiErrors.NotFound(reportName);
             }
-            CheckEtag(patch.Etag, report.Etag, reportName);
+            ApiErrors.CheckEtag(patch.Etag, report.Etag, reportName);
             if (report.ReportState != Report.Types.State.Filed)
             {
                 ApiErrors.InvalidState(reportName, nameof(UpdateReport), report.ReportState.ToString());
@@ -580,7 +580,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             {
                 ApiErrors.PermissionDenied("Only the city's admins accept annual reports.");
             }
-            CheckEtag(request.Etag, report.Etag, reportName);
+            ApiErrors.CheckEtag(request.Etag, report.Etag, reportName);
             if (report.ReportState != Report.Types.State.Filed)
             {
                 ApiErrors.InvalidState(reportName, nameof(AcceptReport), report.ReportState.ToString());
@@ -633,25 +633,15 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
     {
         var caller = Caller.From(context);
         var id = ParseCollegeName(request.Parent, "parent");
-        var violations = new FieldViolations();
-        var size = Page.Size(request.PageSize, violations);
-        var fingerprint = Page.Fingerprint(request.Parent, "audit");
-        var afterText = Page.After(request.PageToken, fingerprint, violations);
-        long afterId = 0;
-        if (afterText is not null && !long.TryParse(afterText, CultureInfo.InvariantCulture, out afterId))
+        var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            violations.Add("page_token", "is not a page token this service issued.");
-        }
-        violations.ThrowIfAny();
-        var college = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
-        if (!caller.IsAdmin && !caller.ActsFor(college.HostCollege.CreditCode))
-        {
-            ApiErrors.PermissionDenied("The audit trail is for the host college and the city's admins.");
-        }
-
-        var rows = await AuditLog.ListAsync(store.DataSource, request.Parent, afterId, size + 1, context.CancellationToken);
-        var (items, next) = Page.Slice(rows, size, r => r.Id.ToString(CultureInfo.InvariantCulture), fingerprint);
-        return new ListAuditEntriesResponse { NextPageToken = next, AuditEntries = { items.Select(r => r.Entry) } };
+            var college = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            if (!caller.IsAdmin && !caller.ActsFor(college.HostCollege.CreditCode))
+            {
+                ApiErrors.PermissionDenied("The audit trail is for the host college and the city's admins.");
+            }
+        }, context.CancellationToken);
+        return new ListAuditEntriesResponse { NextPageToken = next, AuditEntries = { entries } };
     }
 
     private async Task<IndustrialCollege> TransitionAsync(IMessage request, string collegeName, string etag, string requestId,
@@ -685,7 +675,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
                     ? $"Only the city's admins may {action} an industrial college."
                     : $"Only an owner or editor of the host college may {action} {collegeName}.");
             }
-            CheckEtag(etag, row.Etag, collegeName);
+            ApiErrors.CheckEtag(etag, row.Etag, collegeName);
             if (CollegeLifecycle.Next(row.CollegeState, action) is not { } next)
             {
                 ApiErrors.InvalidState(collegeName, method, row.CollegeState.ToString());
@@ -778,7 +768,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var violations = new FieldViolations();
         var size = Page.Size(pageSize, violations);
         var fingerprint = Page.Fingerprint(parent, collection);
-        var after = ParseKey(Page.After(pageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(pageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, parent, context.CancellationToken);
         return (id, size, after, fingerprint);
@@ -866,14 +856,6 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             ApiErrors.NotFound(name);
         }
         return row;
-    }
-
-    private static void CheckEtag(string etag, string current, string name)
-    {
-        if (!string.IsNullOrEmpty(etag) && etag != current)
-        {
-            ApiErrors.StaleEtag(name);
-        }
     }
 
     private static async Task<CollegeRow> WriteUniqueAsync(Func<Task<CollegeRow>> write, string displayName)
@@ -970,20 +952,6 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             ApiErrors.InvalidArgument(field, "must look like industrialColleges/{college}.");
         }
         return id;
-    }
-
-    private static Guid? ParseKey(string? key, FieldViolations violations)
-    {
-        if (key is null)
-        {
-            return null;
-        }
-        if (Guid.TryParseExact(key, "D", out var id))
-        {
-            return id;
-        }
-        violations.Add("page_token", "is not a page token this service issued.");
-        return null;
     }
 
     private static string CacheKey(Guid id) => $"college:{id:D}";

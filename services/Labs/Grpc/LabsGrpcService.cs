@@ -60,7 +60,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         }
         var fingerprint = Page.Fingerprint(request.Kind, request.Level, request.State, request.HostCreditCode, request.PartnerCreditCode,
             request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var filter = new LabFilter((short)request.Kind, (short)request.Level, (short)request.State, request.HostCreditCode,
@@ -167,7 +167,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may update {name}.");
             }
-            CheckEtag(patch.Etag, row.Etag, name);
+            ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!LabLifecycle.IsEditable(row.LabState))
             {
                 ApiErrors.InvalidState(name, nameof(UpdateLab), row.LabState.ToString());
@@ -260,7 +260,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may request an upgrade of {name}.");
             }
-            CheckEtag(request.Etag, row.Etag, name);
+            ApiErrors.CheckEtag(request.Etag, row.Etag, name);
             if (row.LabState != State.Operating)
             {
                 ApiErrors.InvalidState(name, nameof(RequestLabUpgrade), row.LabState.ToString());
@@ -411,7 +411,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var violations = new FieldViolations();
         var size = Page.Size(request.PageSize, violations);
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowLeft);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
 
@@ -585,7 +585,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var size = Page.Size(request.PageSize, violations);
         violations.DefinedEnum("state", request.State, required: false);
         var fingerprint = Page.Fingerprint(request.Parent, request.State);
-        var after = ParseKey(Page.After(request.PageToken, fingerprint, violations), violations);
+        var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
         await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
 
@@ -626,7 +626,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
             var (row, post) = await LockVisiblePostAsync(connection, transaction, caller, id, postId, request.Name);
-            CheckEtag(request.Etag, post.Etag, request.Name);
+            ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
             if (PostLifecycle.Next(post.PostState, PostAction.Fill) is not { } next)
             {
                 ApiErrors.InvalidState(request.Name, nameof(FillLabPost), post.PostState.ToString());
@@ -657,7 +657,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
             var (_, post) = await LockVisiblePostAsync(connection, transaction, caller, id, postId, request.Name);
-            CheckEtag(request.Etag, post.Etag, request.Name);
+            ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
             if (PostLifecycle.Next(post.PostState, PostAction.Close) is not { } next)
             {
                 ApiErrors.InvalidState(request.Name, nameof(CloseLabPost), post.PostState.ToString());
@@ -674,27 +674,15 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
     {
         var caller = Caller.From(context);
         var id = ParseLabName(request.Parent, "parent");
-        var violations = new FieldViolations();
-        var size = Page.Size(request.PageSize, violations);
-        var fingerprint = Page.Fingerprint(request.Parent);
-        var afterText = Page.After(request.PageToken, fingerprint, violations);
-        long afterId = 0;
-        if (afterText is not null && !long.TryParse(afterText, CultureInfo.InvariantCulture, out afterId))
+        var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            violations.Add("page_token", "is not a page token this service issued.");
-        }
-        violations.ThrowIfAny();
-        var lab = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
-        if (!caller.IsAdmin && !caller.ActsFor(lab.HostOrganization.CreditCode))
-        {
-            ApiErrors.PermissionDenied("The audit trail is for the host organisation and the city's admins.");
-        }
-
-        var rows = await AuditLog.ListAsync(store.DataSource, request.Parent, afterId, size + 1, context.CancellationToken);
-        var (items, next) = Page.Slice(rows, size, r => r.Id.ToString(CultureInfo.InvariantCulture), fingerprint);
-        var response = new ListLabAuditEntriesResponse { NextPageToken = next };
-        response.AuditEntries.AddRange(items.Select(r => r.Entry));
-        return response;
+            var lab = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            if (!caller.IsAdmin && !caller.ActsFor(lab.HostOrganization.CreditCode))
+            {
+                ApiErrors.PermissionDenied("The audit trail is for the host organisation and the city's admins.");
+            }
+        }, context.CancellationToken);
+        return new ListLabAuditEntriesResponse { NextPageToken = next, AuditEntries = { entries } };
     }
 
     /// <summary>A construction deadline carried by AccreditLab (optional) and DeferLabAcceptance (required).</summary>
@@ -745,7 +733,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
                     ? $"Only an owner or editor of the host organisation may {action} {labName}."
                     : $"Only the city's admins may {action} a platform.");
             }
-            CheckEtag(etag, row.Etag, labName);
+            ApiErrors.CheckEtag(etag, row.Etag, labName);
             if (LabLifecycle.Next(row.LabState, action) is not { } next)
             {
                 ApiErrors.InvalidState(labName, method, row.LabState.ToString());
@@ -916,14 +904,6 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         return (row, post);
     }
 
-    private static void CheckEtag(string etag, string current, string name)
-    {
-        if (!string.IsNullOrEmpty(etag) && etag != current)
-        {
-            ApiErrors.StaleEtag(name);
-        }
-    }
-
     private static void ValidateDetails(Lab lab, FieldViolations violations, string prefix, IReadOnlyCollection<string>? only = null)
     {
         bool Checks(string path) => only is null || only.Contains(path);
@@ -980,20 +960,6 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
             ApiErrors.InvalidArgument(field, "must look like labs/{lab}.");
         }
         return id;
-    }
-
-    private static Guid? ParseKey(string? key, FieldViolations violations)
-    {
-        if (key is null)
-        {
-            return null;
-        }
-        if (Guid.TryParseExact(key, "D", out var id))
-        {
-            return id;
-        }
-        violations.Add("page_token", "is not a page token this service issued.");
-        return null;
     }
 
     private static string CacheKey(Guid id) => $"lab:{id:D}";

@@ -1,5 +1,8 @@
+using System.Globalization;
 using Collaboration.Common.V1;
+using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Paging;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
@@ -18,6 +21,25 @@ public static class AuditLog
             """,
             new { root, resource, action, actor = caller.Subject, organization = caller.IsAdmin ? "city" : caller.Organization, fromState, toState, detail },
             transaction);
+
+    /// <summary>
+    /// One page of a resource's audit trail, as every service's ListAuditEntries answers it: page size
+    /// and token are checked first (INVALID_ARGUMENT), then <paramref name="authorize"/> decides who
+    /// may read (NOT_FOUND / PERMISSION_DENIED), then the page is read.
+    /// </summary>
+    public static async Task<(IReadOnlyList<AuditEntry> Entries, string NextPageToken)> PageAsync(NpgsqlDataSource dataSource,
+        string parent, int pageSize, string pageToken, Func<Task> authorize, CancellationToken cancellationToken)
+    {
+        var violations = new FieldViolations();
+        var size = Page.Size(pageSize, violations);
+        var fingerprint = Page.Fingerprint(parent, "audit");
+        var afterId = Page.AfterLong(pageToken, fingerprint, violations) ?? 0;
+        violations.ThrowIfAny();
+        await authorize();
+        var rows = await ListAsync(dataSource, parent, afterId, size + 1, cancellationToken);
+        var (items, next) = Page.Slice(rows, size, r => r.Id.ToString(CultureInfo.InvariantCulture), fingerprint);
+        return (items.Select(r => r.Entry).ToList(), next);
+    }
 
     /// <summary>Entries of a resource and its children, oldest first, after the given id.</summary>
     public static async Task<IReadOnlyList<(long Id, AuditEntry Entry)>> ListAsync(NpgsqlDataSource dataSource, string root, long afterId, int limit,

@@ -30,6 +30,15 @@ public static class ApiErrors
     public static void StaleEtag(string resourceName) =>
         throw Build(Code.Aborted, $"{resourceName} has changed since it was read (stale etag); read it again and retry.");
 
+    /// <summary>ABORTED when the client sent an etag (AIP-154) that is no longer the resource's.</summary>
+    public static void CheckEtag(string? requested, string current, string resourceName)
+    {
+        if (!string.IsNullOrEmpty(requested) && requested != current)
+        {
+            StaleEtag(resourceName);
+        }
+    }
+
     [DoesNotReturn]
     public static void Unavailable(string message) =>
         throw Build(Code.Unavailable, message);

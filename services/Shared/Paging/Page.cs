@@ -66,6 +66,32 @@ public static class Page
         return parts[2];
     }
 
+    /// <summary>The last key as a UUID (the keyset of most lists), or null for the first page.</summary>
+    public static Guid? AfterGuid(string? token, string fingerprint, FieldViolations violations, string field = "page_token") =>
+        Typed(After(token, fingerprint, violations, field), violations, field,
+            static (string key, out Guid value) => Guid.TryParseExact(key, "D", out value));
+
+    /// <summary>The last key as a number (audit ids, years, cycles), or null for the first page.</summary>
+    public static long? AfterLong(string? token, string fingerprint, FieldViolations violations, string field = "page_token") =>
+        Typed(After(token, fingerprint, violations, field), violations, field,
+            static (string key, out long value) => long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value));
+
+    private delegate bool TryParse<T>(string key, out T value);
+
+    private static T? Typed<T>(string? key, FieldViolations violations, string field, TryParse<T> parse) where T : struct
+    {
+        if (key is null)
+        {
+            return null;
+        }
+        if (parse(key, out var value))
+        {
+            return value;
+        }
+        violations.Add(field, "is not a page token this service issued.");
+        return null;
+    }
+
     /// <summary>
     /// Takes the rows fetched with LIMIT size + 1 and returns the page and the next token
     /// (empty at the end).
