@@ -67,6 +67,7 @@ public static class LoadCommand
             {
                 await new CollegeSeeder(collegesDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
             }
+            await CohortSeeder.RunAsync(configuration, gateway, dataDirectory, data, admin, OwnerOf, logger, Console.Out, stopping);
             return 0;
         }
         catch (Exception e) when (stopping.IsCancellationRequested && e is OperationCanceledException or RpcException)
