@@ -6,16 +6,15 @@ public sealed record Backing(IResourceBuilder<IResourceWithConnectionString> Con
 /// <summary>The PostgreSQL server: a connection string without a database, and the resource to wait for.</summary>
 public sealed record PostgresServer(ReferenceExpression ConnectionString, IResourceBuilder<IResource>? Server);
 
-/// <summary>What every service shares: PostgreSQL, the cache and the development signing key.</summary>
+/// <summary>What every service shares: PostgreSQL and the cache.</summary>
 public sealed record Infrastructure(
     IDistributedApplicationBuilder Builder,
     PostgresServer Postgres,
-    Backing Cache,
-    IResourceBuilder<ParameterResource> SigningKey);
+    Backing Cache);
 
 public static class InfrastructureExtensions
 {
-    /// <summary>Adds PostgreSQL, the cache and the signing key the way <paramref name="plan"/> chose.</summary>
+    /// <summary>Adds PostgreSQL and the cache the way <paramref name="plan"/> chose.</summary>
     public static Infrastructure AddInfrastructure(this IDistributedApplicationBuilder builder, InfrastructurePlan plan)
     {
         var postgres = plan.Postgres switch
@@ -32,30 +31,39 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers => ContainerCache(builder),
             _ => builder.AddLocalCache(),
         };
-        return new Infrastructure(builder, postgres, cache, builder.AddDevSigningKey(plan.DataDirectory));
+        return new Infrastructure(builder, postgres, cache);
+    }
+
+    /// <summary>
+    /// A connection string <c>&lt;name&gt;</c> (<c>ConnectionStrings__&lt;name&gt;</c>) to database
+    /// <paramref name="databaseName"/> on the PostgreSQL server; the process that uses it creates the database when missing.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddDatabase(this Infrastructure infrastructure, string name, string databaseName)
+    {
+        var connection = infrastructure.Builder.AddConnectionString(name,
+            ReferenceExpression.Create($"{infrastructure.Postgres.ConnectionString};Database={databaseName}"));
+        if (infrastructure.Postgres.Server is { } postgres)
+        {
+            connection.WithParentRelationship(postgres);
+        }
+        return connection;
     }
 
     /// <summary>
     /// Adds a Collaboration gRPC service with its own database (<c>ConnectionStrings__&lt;database&gt;</c>,
-    /// <c>Database=&lt;databaseName ?? name&gt;</c>; the service creates it when missing), the cache, the
-    /// signing key, a gRPC (h2c) and an HTTP/1.1 endpoint, and waits for the servers this AppHost starts.
+    /// <c>Database=&lt;databaseName ?? name&gt;</c>; the service creates it when missing), the cache,
+    /// a gRPC (h2c) and an HTTP/1.1 endpoint, and waits for the servers this AppHost starts.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddCollaborationService<TProject>(this Infrastructure infrastructure,
         string name, string database, string? databaseName = null)
         where TProject : IProjectMetadata, new()
     {
         var builder = infrastructure.Builder;
-        var connection = builder.AddConnectionString(database,
-            ReferenceExpression.Create($"{infrastructure.Postgres.ConnectionString};Database={databaseName ?? name}"));
-        if (infrastructure.Postgres.Server is { } postgres)
-        {
-            connection.WithParentRelationship(postgres);
-        }
+        var connection = infrastructure.AddDatabase(database, databaseName ?? name);
 
         var service = builder.AddCollaborationProject<TProject>(name)
             .WithGrpcAndHttpEndpoints()
             .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
-            .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
             .WithReference(connection)
             .WithReference(infrastructure.Cache.Connection);
         if (infrastructure.Postgres.Server is { } server)

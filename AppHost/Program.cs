@@ -10,8 +10,12 @@ if (!InfrastructurePlan.TryChoose(builder.Configuration, builder.AppHostDirector
     return 1;
 }
 
-// Infrastructure: PostgreSQL, the Redis-protocol cache, the development signing key.
+// Infrastructure: PostgreSQL and the Redis-protocol cache.
 var infrastructure = builder.AddInfrastructure(plan);
+
+// Identity: the token issuer (its own database; clients, organisations and demo accounts from the seeds).
+// Every service, the gateway and the loader trust its discovery document and JWKS; there is no shared key.
+var identity = infrastructure.AddIdentityService(plan);
 
 // Services: each with its own database and the cache (WithReference), started once both answer (WaitFor).
 var alliances = infrastructure.AddCollaborationService<Projects.Alliances>(ResourceNames.Alliances, ResourceNames.AlliancesDb);
@@ -21,19 +25,27 @@ var colleges = infrastructure.AddCollaborationService<Projects.IndustrialCollege
 var apprenticeships = infrastructure.AddCollaborationService<Projects.ApprenticeshipClasses>(ResourceNames.ApprenticeshipClasses, ResourceNames.ApprenticeshipsDb, "apprenticeships")
     .WithEnvironment("Learners__IdentityKey", builder.AddPersistedSecret(ResourceNames.LearnerIdentityKey, "Learners:IdentityKey", plan.DataDirectory));
 IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges, apprenticeships];
+foreach (var service in services)
+{
+    service.WithIdentity(identity);
+}
 
 // Edge: one gateway for gRPC (h2c, default port 8080) and JSON (HTTP/1.1, default 8081).
 var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithGrpcAndHttpEndpoints(builder.Configuration.Port("Gateway:GrpcPort", 8080), builder.Configuration.Port("Gateway:HttpPort", 8081))
     .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
-    .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
+    .WithIdentity(identity)
     .WithReferencesTo(services);
 
 // Demo data, loaded through the gateway once every service answers.
 builder.AddCollaborationProject<Projects.SeedLoader>(ResourceNames.Seeds)
     .WithEnvironment("Gateway__GrpcUrl", gateway.GetEndpoint(EndpointNames.Grpc))
-    .WithEnvironment(DevSigningKey.EnvironmentVariable, infrastructure.SigningKey)
-    .WaitFor(gateway).WaitForAll(services);
+    .WithEnvironment("Identity__Url", identity.Url)
+    .WithEnvironment("Seeds__ClientId", IdentityServiceExtensions.SeedsClientId)
+    .WithEnvironment("Seeds__ClientSecret", identity.SeedsClientSecret)
+    .WithEnvironment("Seeds__OrgClientPrefix", IdentityServiceExtensions.OrganizationClientPrefix)
+    .WithEnvironment("Seeds__OrgClientSecret", identity.OrganizationClientSecret)
+    .WaitFor(identity.Resource).WaitFor(gateway).WaitForAll(services);
 
 builder.Build().Run();
 return 0;

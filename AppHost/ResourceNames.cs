@@ -10,7 +10,13 @@ public static class ResourceNames
     public const string PostgresPassword = "postgres-password";
     public const string Cache = "cache";
     public const string CacheServer = "cache-server";
-    public const string SigningKey = "dev-signing-key";
+
+    public const string IdentityDb = "identitydb";
+    public const string Identity = "identity";
+    public const string SeedsClientSecret = "seeds-client-secret";
+    public const string OrganizationClientSecret = "identity-org-client-secret";
+    public const string AdminPassword = "identity-admin-password";
+    public const string DemoPassword = "identity-demo-password";
 
     public const string AlliancesDb = "alliancesdb";
     public const string Alliances = "alliances";

@@ -17,6 +17,11 @@ public static class DevEnvironment
 {
     public const string SolutionFileName = "Collaboration.sln";
     public const string SigningKeyFileName = "dev-signing-key";
+    // The files the AppHost generates in its data directory (AppHost/ResourceNames.cs).
+    public const string AdminClientSecretFile = "seeds-client-secret";
+    public const string OrganizationClientSecretFile = "identity-org-client-secret";
+    public const string AdminPasswordFile = "identity-admin-password";
+    public const string DemoPasswordFile = "identity-demo-password";
 
     public static string? FindRepositoryRoot()
     {
@@ -50,21 +55,60 @@ public static class DevEnvironment
         new ConfigurationBuilder().AddEnvironmentVariables().Build();
 
     /// <summary>
-    /// Token settings: the <c>Auth</c> section (<c>Auth__SigningKey</c> from the AppHost), else the
-    /// development key the AppHost keeps in <c>&lt;repo&gt;/.data/dev-signing-key</c> (or --data-dir).
+    /// Where the loader's tokens come from (the name is kept for its callers): the identity service at
+    /// <c>Identity__Url</c> (default http://localhost:8090) with the client secrets the AppHost hands over
+    /// (<c>Seeds__ClientSecret</c>, <c>Seeds__OrgClientSecret</c>) or, run by hand, the ones it generated
+    /// into <c>&lt;repo&gt;/.data</c> (or --data-dir). Only an explicit <c>Auth__SigningKey</c> (a
+    /// development key, for a platform started without the identity service) makes it mint HS256 tokens.
     /// </summary>
-    public static AuthOptions AuthOptions(IConfiguration configuration, CommandLine options)
+    public static TokenSource AuthOptions(IConfiguration configuration, CommandLine options)
+    {
+        if (configuration["Auth:SigningKey"] is { Length: > 0 })
+        {
+            return TokenSource.FromDevKey(DevKey(configuration, options));
+        }
+        return TokenSource.FromIdentity(IdentityUrl(configuration, options),
+            configuration["Seeds:ClientId"] ?? TokenSource.DefaultAdminClientId,
+            Secret(configuration, options, "Seeds:ClientSecret", AdminClientSecretFile),
+            configuration["Seeds:OrgClientPrefix"] ?? TokenSource.DefaultOrganizationClientPrefix,
+            Secret(configuration, options, "Seeds:OrgClientSecret", OrganizationClientSecretFile));
+    }
+
+    public static Uri IdentityUrl(IConfiguration configuration, CommandLine options)
+    {
+        var text = options.Get("--identity") ?? configuration["Identity:Url"] ?? TokenSource.DefaultIdentityUrl;
+        return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new SeedException($"the identity service address '{text}' is not an http(s) URL.", SeedException.Usage);
+    }
+
+    /// <summary>A secret from configuration, else the file the AppHost generated in the data directory, else null.</summary>
+    public static string? Secret(IConfiguration configuration, CommandLine options, string configurationKey, string fileName)
+    {
+        if (configuration[configurationKey] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+        var file = DataDirectory(options) is { } directory ? Path.Combine(directory, fileName) : null;
+        return file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+    }
+
+    public static string? DataDirectory(CommandLine options) =>
+        options.Get("--data-dir") ?? (FindRepositoryRoot() is { } root ? Path.Combine(root, ".data") : null);
+
+    /// <summary>The HS256 development key: <c>Auth__SigningKey</c>, else <c>&lt;data&gt;/dev-signing-key</c> (--dev-key only).</summary>
+    public static AuthOptions DevKey(IConfiguration configuration, CommandLine options)
     {
         var auth = configuration.GetSection(Shared.Identity.AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        auth.Authority = "";
         if (string.IsNullOrWhiteSpace(auth.SigningKey))
         {
-            var dataDirectory = options.Get("--data-dir")
-                ?? (FindRepositoryRoot() is { } root ? Path.Combine(root, ".data") : null);
-            var keyFile = dataDirectory is null ? null : Path.Combine(dataDirectory, SigningKeyFileName);
+            var keyFile = DataDirectory(options) is { } directory ? Path.Combine(directory, SigningKeyFileName) : null;
             if (keyFile is null || !File.Exists(keyFile))
             {
                 throw new SeedException(
-                    $"no signing key: set Auth__SigningKey, or start the AppHost once so that it writes {keyFile ?? $"<repo>/.data/{SigningKeyFileName}"} (or pass --data-dir DIR).");
+                    $"no development signing key: set Auth__SigningKey or write one to {keyFile ?? $"<repo>/.data/{SigningKeyFileName}"}. "
+                    + "The platform itself trusts only the identity service's tokens.");
             }
             auth.SigningKey = File.ReadAllText(keyFile).Trim();
         }

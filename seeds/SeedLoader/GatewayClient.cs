@@ -3,7 +3,6 @@ using System.Text;
 using Collaboration.Alliances.V1;
 using Collaboration.Colleges.V1;
 using Collaboration.Labs.V1;
-using Collaboration.Shared.Identity;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -12,32 +11,30 @@ using Microsoft.Extensions.Logging;
 namespace Collaboration.Seeds;
 
 /// <summary>
-/// Someone the loader acts as. Tokens are short-lived and minted on demand, so a slow run (services
-/// still migrating) never sends an expired one.
+/// Someone the loader acts as: the admin client or a seeded organisation's owner client at the identity
+/// service. Tokens are short-lived and fetched again before they run out, so a slow run (services still
+/// migrating) never sends an expired one.
 /// </summary>
-public sealed class Actor(AuthOptions auth, string subject, string? organization, string? organizationKind, string role)
+public sealed class Actor(string subject, Func<CancellationToken, Task<IssuedToken>> issue)
 {
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(3);
-    private string? _token;
-    private DateTime _expires;
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromSeconds(90);
+    private IssuedToken? _token;
 
     public string Subject => subject;
 
-    public static Actor Admin(AuthOptions auth) => new(auth, "seed-loader@city", null, null, "admin");
+    public static Actor Admin(TokenSource tokens) => new(tokens.AdminSubject, tokens.AdminAsync);
 
-    public static Actor OwnerOf(AuthOptions auth, SeedOrganization organization) =>
-        new(auth, $"seed-loader@{organization.CreditCode}", organization.CreditCode, SeedData.ClaimKind(organization.Kind), "owner");
+    public static Actor OwnerOf(TokenSource tokens, SeedOrganization organization) =>
+        new(tokens.OwnerSubject(organization), ct => tokens.OwnerAsync(organization, ct));
 
-    public Metadata Headers()
+    public async Task<Metadata> HeadersAsync(CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
-        if (_token is null || _expires - now < RenewBefore)
+        if (_token is not { } token || token.Expires - DateTime.UtcNow < RenewBefore)
         {
-            _token = JwtAuthentication.MintToken(auth, subject, organization, organizationKind, role, Lifetime, now);
-            _expires = now + Lifetime;
+            token = await issue(cancellationToken);
+            _token = token;
         }
-        return new Metadata { { "authorization", $"Bearer {_token}" } };
+        return new Metadata { { "authorization", $"Bearer {token.AccessToken}" } };
     }
 }
 
@@ -113,7 +110,7 @@ public sealed class GatewayClient : IDisposable
         catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
         {
             throw new SeedException($"{Address} refused the loader's admin token for {api}: {Describe(e)}. "
-                + "Does the loader sign with the same Auth:SigningKey as the gateway and the services?");
+                + "Do the gateway and the services trust the same identity service (Auth__Authority) the loader gets its tokens from?");
         }
     }
 
@@ -131,7 +128,7 @@ public sealed class GatewayClient : IDisposable
         {
             try
             {
-                var options = new CallOptions(actor.Headers(), DateTime.UtcNow + CallTimeout, cancellationToken);
+                var options = new CallOptions(await actor.HeadersAsync(cancellationToken), DateTime.UtcNow + CallTimeout, cancellationToken);
                 return await call(options);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested && IsTransient(e))

@@ -27,13 +27,20 @@ static int Usage(TextWriter writer, int exitCode)
               through the gateway's gRPC API (Gateway__GrpcUrl, default http://localhost:8080). Safe to repeat: every
               write carries a stable request id. Seeds__AlliancesGrpcUrl / Seeds__LabsGrpcUrl / Seeds__CollegesGrpcUrl
               talk to a service directly (testing).
-          token --org CODE [--org-kind KIND] [--role owner|editor|viewer] [--sub SUBJECT] [--minutes N]
-          token --role admin [--sub SUBJECT] [--minutes N]
-              Prints a development bearer token.
+          token --org CODE [--role owner|editor|viewer]     an organisation's owner client, or its demo editor/viewer signing in
+          token --role admin                               the admin client (seed-loader@city)
+          token --email ADDRESS [--password P]             a person signing in (demo passwords from the data directory)
+          token --client-id ID --client-secret SECRET      any machine client
+              Prints a bearer token from the identity service (--identity URL, Identity__Url, default
+              http://localhost:8090); client secrets and demo passwords come from <repo>/.data (--data-dir DIR).
+          token --dev-key --org CODE [--org-kind KIND] [--role R] [--sub SUBJECT] [--minutes N]
+              Mints an HS256 token with Auth__SigningKey (or <data>/dev-signing-key): only for a platform started
+              with a development key; the AppHost's platform trusts the identity service only.
           token --list-orgs
               Lists the seeded organisations with their credit codes and kinds.
 
-        The signing key comes from Auth__SigningKey, else <repo>/.data/dev-signing-key (--data-dir DIR).
+        The loader gets its own tokens from the identity service by client credentials (Identity__Url,
+        Seeds__ClientSecret, Seeds__OrgClientSecret, handed over by the AppHost); an explicit Auth__SigningKey mints instead.
         """);
     return exitCode;
 }

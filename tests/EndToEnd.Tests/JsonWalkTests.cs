@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Collaboration.TestSupport;
 
 namespace Collaboration.EndToEnd.Tests;
 
@@ -28,9 +27,8 @@ public sealed class JsonWalkTests(PlatformFixture platform)
     [Fact]
     public async Task Labs_OneApplicationFromDraftToOperating()
     {
-        var host = Organizations.NewCode();
-        var owner = Tokens.For(host, "enterprise");
-        var admin = Tokens.Admin();
+        var owner = await platform.OwnerTokenAsync("lab-host");
+        var admin = await platform.AdminTokenAsync();
 
         var lab = await PostAsync("/v1/labs", owner, """
             {"kind":"ENTERPRISE_TECHNOLOGY_CENTER","level":"MUNICIPAL","displayName":"E2E 特种钢企业技术中心",
@@ -50,17 +48,16 @@ public sealed class JsonWalkTests(PlatformFixture platform)
 
         Assert.Equal("OPERATING", lab.GetProperty("state").GetString());
         // Operating platforms are readable by every signed-in user.
-        var other = await SendAsync(HttpMethod.Get, $"/v1/{name}", Tokens.For(Organizations.NewCode(), "enterprise"));
+        var other = await SendAsync(HttpMethod.Get, $"/v1/{name}", await platform.OwnerTokenAsync("stranger"));
         Assert.Equal("OPERATING", other.GetProperty("state").GetString());
     }
 
     [Fact]
     public async Task IndustrialColleges_CreateAddCourseFileReport_IndicatorsComputed()
     {
-        var college = Organizations.NewCode("12");
-        var enterprise = Organizations.NewCode();
-        var host = Tokens.For(college, "vocational_college");
-        var partner = Tokens.For(enterprise, "enterprise");
+        var enterprise = platform.Code("college-partner");
+        var host = await platform.OwnerTokenAsync("college-host");
+        var partner = await platform.OwnerTokenAsync("college-partner");
 
         var created = await PostAsync("/v1/industrialColleges", host, """
             {"displayName":"E2E 钢铁新材料产业学院","hostCollege":{"name":"E2E Vocational College"},
@@ -73,7 +70,7 @@ public sealed class JsonWalkTests(PlatformFixture platform)
         var course = await PostAsync($"/v1/{name}/courses", partner, """{"title":"转炉炼钢生产实务","hours":64,"majorCodes":["430102"]}""");
         Assert.Equal(enterprise, course.GetProperty("enterpriseCreditCode").GetString());
         await PostAsync($"/v1/{name}:submit", host);
-        await PostAsync($"/v1/{name}:approve", Tokens.Admin());
+        await PostAsync($"/v1/{name}:approve", await platform.AdminTokenAsync());
 
         var report = await PostAsync($"/v1/{name}/reports", host, """
             {"year":2025,"enrolment":200,"graduates":120,"coursesDelivered":8,"coDevelopedCoursesDelivered":2,"mentorHours":500,"traineesHosted":30}
@@ -88,10 +85,10 @@ public sealed class JsonWalkTests(PlatformFixture platform)
     [Fact]
     public async Task Cohorts_CsvRosterUpload_ThroughTheGateway_ReportsBadLinesAndImportsTheRest()
     {
-        var collegeCode = Organizations.NewCode("12");
-        var sponsorCode = Organizations.NewCode();
-        var college = Tokens.For(collegeCode, "vocational_college");
-        var sponsor = Tokens.For(sponsorCode, "enterprise");
+        var collegeCode = platform.Code("cohort-college");
+        var sponsorCode = platform.Code("cohort-sponsor");
+        var college = await platform.OwnerTokenAsync("cohort-college");
+        var sponsor = await platform.OwnerTokenAsync("cohort-sponsor");
 
         var cohort = await PostAsync("/v1/cohorts", college, $$$"""
             {"kind":"ORDER_CLASS","displayName":"E2E 液压数控订单班",
@@ -103,7 +100,7 @@ public sealed class JsonWalkTests(PlatformFixture platform)
         var name = cohort.GetProperty("name").GetString()!;
         await PostAsync($"/v1/{name}:submit", college);
         await PostAsync($"/v1/{name}:confirm", sponsor);
-        await PostAsync($"/v1/{name}:approve", Tokens.Admin());
+        await PostAsync($"/v1/{name}:approve", await platform.AdminTokenAsync());
         await PostAsync($"/v1/{name}:openRecruitment", college);
 
         var csv = "student_number,display_name,identity_number,college_mentor,enterprise_mentor\n"

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Collaboration.Alliances.V1;
 using Collaboration.Common.V1;
-using Collaboration.TestSupport;
 using Grpc.Core;
 
 namespace Collaboration.EndToEnd.Tests;
@@ -15,7 +14,7 @@ public sealed class ThroughGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task Grpc_ListsTheSeededAlliances()
     {
-        var client = platform.Client<AllianceService.AllianceServiceClient>(Tokens.Admin());
+        var client = platform.Client<AllianceService.AllianceServiceClient>(await platform.AdminTokenAsync());
 
         var page = await client.ListAlliancesAsync(new ListAlliancesRequest { PageSize = 100 }, Deadline);
 
@@ -27,8 +26,7 @@ public sealed class ThroughGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task Grpc_CreateAndSubmit_ThroughTheGateway()
     {
-        var enterprise = Organizations.NewCode();
-        var client = platform.Client<AllianceService.AllianceServiceClient>(Tokens.For(enterprise, "enterprise"));
+        var client = platform.Client<AllianceService.AllianceServiceClient>(await platform.OwnerTokenAsync("alliance-lead"));
 
         var created = await client.CreateAllianceAsync(new CreateAllianceRequest
         {
@@ -57,7 +55,7 @@ public sealed class ThroughGatewayTests(PlatformFixture platform)
     public async Task Json_ListsTheSeededAlliances_AndRefusesAnonymousCallers()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alliances?pageSize=100&state=APPROVED");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Admin());
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await platform.AdminTokenAsync());
         using var response = await platform.GatewayHttp.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

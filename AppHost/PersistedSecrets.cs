@@ -3,39 +3,37 @@ using System.Security.Cryptography;
 namespace Collaboration.AppHost;
 
 /// <summary>
-/// Until a real identity issuer exists, the AppHost owns an HS256 development key and hands it to
-/// every service, the gateway and the seeds loader. It is kept in <c>&lt;data&gt;/dev-signing-key</c>
-/// so tokens minted for local use survive restarts; <c>Auth:SigningKey</c> in the AppHost's
-/// configuration overrides it.
+/// Secrets the AppHost generates once and keeps in the data directory (never in the repository), so
+/// what they sign, hash or unlock stays valid across restarts: the learner identity key, the identity
+/// service's client secrets and the demo passwords. A configuration key overrides each.
 /// </summary>
-public static class DevSigningKey
+public static class PersistedSecrets
 {
-    public const string EnvironmentVariable = "Auth__SigningKey";
-
-    public static IResourceBuilder<ParameterResource> AddDevSigningKey(this IDistributedApplicationBuilder builder, string dataDirectory) =>
-        builder.AddPersistedSecret(ResourceNames.SigningKey, "Auth:SigningKey", dataDirectory);
-
     /// <summary>
-    /// A random 32-byte key (base64) kept in <c>&lt;data&gt;/&lt;name&gt;</c>, so what it signs or hashes
-    /// stays valid across restarts; <paramref name="configurationKey"/> in the AppHost's configuration overrides it.
+    /// A random 32-byte value kept in <c>&lt;data&gt;/&lt;name&gt;</c> (base64, or base64url when
+    /// <paramref name="urlSafe"/>: no <c>+ / =</c>, so it can be typed into a form or a curl line as it is);
+    /// <paramref name="configurationKey"/> in the AppHost's configuration overrides it.
     /// </summary>
     public static IResourceBuilder<ParameterResource> AddPersistedSecret(this IDistributedApplicationBuilder builder, string name,
-        string configurationKey, string dataDirectory)
+        string configurationKey, string dataDirectory, bool urlSafe = false)
     {
         var key = builder.Configuration[configurationKey] is { Length: > 0 } configured
             ? configured
-            : LoadOrCreate(Path.Combine(dataDirectory, name));
+            : LoadOrCreate(Path.Combine(dataDirectory, name), urlSafe);
         return builder.AddParameter(name, key, secret: true);
     }
 
-    private static string LoadOrCreate(string path)
+    private static string LoadOrCreate(string path, bool urlSafe)
     {
         if (File.Exists(path))
         {
             return File.ReadAllText(path).Trim();
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        var key = urlSafe
+            ? Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+            : Convert.ToBase64String(bytes);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
