@@ -34,6 +34,7 @@ public static class ServiceHosting
     public static IHostApplicationBuilder AddCollaborationService(this IHostApplicationBuilder builder, string databaseName,
         Assembly serviceAssembly, string title)
     {
+        AddDefaultLogLevels(builder.Configuration);
         builder.AddServiceDefaults();
 
         builder.AddNpgsqlDataSource(databaseName);
@@ -88,6 +89,24 @@ public static class ServiceHosting
         builder.Services.AddSwaggerGen(c => c.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo { Title = title, Version = "v1" }));
         return builder;
     }
+
+    /// <summary>
+    /// The services ship no appsettings.json, so without this every request was logged at Information
+    /// (hosting, routing, gRPC, every Npgsql command: several console lines per call), which cost more CPU than the call
+    /// itself (bench/RESULTS.md). These defaults sit below every other source: appsettings, the
+    /// environment (<c>Logging__LogLevel__...</c>) and the command line still override them.
+    /// </summary>
+    private static void AddDefaultLogLevels(IConfigurationBuilder configuration) =>
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Grpc"] = "Warning",
+                ["Logging:LogLevel:Npgsql"] = "Warning", // Npgsql logs every command at Information
+            },
+        });
 
     /// <summary>Maps the service, its health (HTTP and gRPC), reflection and the OpenAPI document at /openapi/v1.json.</summary>
     public static WebApplication MapCollaborationService<TService>(this WebApplication app) where TService : class
