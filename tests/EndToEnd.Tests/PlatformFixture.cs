@@ -80,7 +80,10 @@ public sealed class PlatformFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
 
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceAsync("seeds", KnownResourceStates.Finished, timeout.Token);
+        var seeds = await _app.ResourceNotifications.WaitForResourceAsync("seeds",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished, timeout.Token);
+        // The loader got every token it needed from the identity service and loaded everything.
+        Assert.True(seeds.Snapshot.ExitCode == 0, $"the seeds loader exited with {seeds.Snapshot.ExitCode}");
 
         GatewayGrpc = _app.GetEndpoint("gateway", "grpc");
         GatewayHttp = new HttpClient { BaseAddress = _app.GetEndpoint("gateway", "http") };
