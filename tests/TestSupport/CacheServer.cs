@@ -7,11 +7,28 @@ public sealed class CacheServer : IDisposable
 {
     private GarnetServer? _server;
 
-    public int Port { get; } = PostgresServer.FreePort();
+    public int Port { get; private set; } = PostgresServer.FreePort();
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public CacheServer() => Start();
+    public CacheServer()
+    {
+        // A free port can be taken by a parallel test run before Garnet binds it: choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Start();
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && (ex is System.Net.Sockets.SocketException or IOException
+                                       || ex.InnerException is System.Net.Sockets.SocketException))
+            {
+                Stop();
+                Port = PostgresServer.FreePort();
+            }
+        }
+    }
 
     public void Start()
     {

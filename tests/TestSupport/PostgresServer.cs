@@ -45,31 +45,45 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         Run(Path.Combine(bin, "initdb"), $"-D {data} -U postgres --pwfile={passwordFile} --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8", asRoot);
 
-        var port = FreePort();
-        var start = Command(Path.Combine(bin, "postgres"),
-            $"-D {data} -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            asRoot);
-        start.RedirectStandardError = true;
-        start.RedirectStandardOutput = true;
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-
-        var server = new PostgresServer(directory, process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        // A free port can be taken by a parallel test run before PostgreSQL binds it: then it exits, and we choose again.
+        for (var attempt = 1; ; attempt++)
         {
-            try
+            var port = FreePort();
+            var start = Command(Path.Combine(bin, "postgres"),
+                $"-D {data} -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                asRoot);
+            start.RedirectStandardError = true;
+            start.RedirectStandardOutput = true;
+            var process = Process.Start(start)!;
+            var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { log.Enqueue(e.Data); } };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+
+            var server = new PostgresServer(directory, process, port);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
             {
-                await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
-                await connection.OpenAsync();
-                return server;
+                try
+                {
+                    await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
+                    await connection.OpenAsync();
+                    return server;
+                }
+                catch (Exception) when (DateTime.UtcNow < deadline && !process.HasExited)
+                {
+                    await Task.Delay(200);
+                }
+                catch (Exception) when (process.HasExited && attempt < 5)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    throw new InvalidOperationException($"PostgreSQL did not start on port {port}: {string.Join(Environment.NewLine, log)}", ex);
+                }
             }
-            catch (Exception) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(200);
-            }
+            process.Dispose();
         }
     }
 

@@ -36,8 +36,30 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<ServiceHost> StartAsync(Action<WebApplicationBuilder> configure, Action<WebApplication> map,
         IDictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
-        var grpcPort = PostgresServer.FreePort();
-        var httpPort = PostgresServer.FreePort();
+        // A free port can be taken by a parallel test run between choosing it and binding it: choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var grpcPort = PostgresServer.FreePort();
+            var httpPort = PostgresServer.FreePort();
+            var app = Build(configure, map, settings, logs, grpcPort, httpPort);
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await app.DisposeAsync();
+                continue;
+            }
+            var host = new ServiceHost(app, grpcPort, httpPort);
+            await host.WaitHealthyAsync();
+            return host;
+        }
+    }
+
+    private static WebApplication Build(Action<WebApplicationBuilder> configure, Action<WebApplication> map,
+        IDictionary<string, string?> settings, ILoggerProvider? logs, int grpcPort, int httpPort)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
@@ -56,10 +78,7 @@ public sealed class ServiceHost : IAsyncDisposable
         configure(builder);
         var app = builder.Build();
         map(app);
-        await app.StartAsync();
-        var host = new ServiceHost(app, grpcPort, httpPort);
-        await host.WaitHealthyAsync();
-        return host;
+        return app;
     }
 
     /// <summary>Waits until /health is green, i.e. the migrations ran.</summary>
