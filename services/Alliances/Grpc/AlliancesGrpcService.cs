@@ -7,6 +7,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Grpc.Core;
 using Npgsql;
@@ -136,21 +137,8 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var caller = Caller.From(context);
         var patch = request.Alliance ?? new Alliance();
         var id = ParseAllianceName(patch.Name, "alliance.name");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
         var violations = new FieldViolations();
-        if (paths.Count == 0)
-        {
-            // AIP-134: no mask means every updatable field the request sets.
-            paths = UpdatablePaths.Where(p => IsSet(patch, p)).ToList();
-            if (paths.Count == 0)
-            {
-                violations.Add("update_mask", "names no field to update.");
-            }
-        }
-        foreach (var path in paths.Where(p => !UpdatablePaths.Contains(p)))
-        {
-            violations.Add("update_mask", $"'{path}' cannot be updated (output only, ownership or unknown); updatable: {string.Join(", ", UpdatablePaths)}.");
-        }
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, UpdatablePaths, violations);
         violations.ThrowIfAny();
         ValidateDetails(patch, violations, "alliance.", paths);
         violations.ThrowIfAny();
@@ -595,16 +583,6 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
             }
         }
     }
-
-    private static bool IsSet(Alliance alliance, string path) => path switch
-    {
-        "display_name" => alliance.DisplayName.Length > 0,
-        "short_name" => alliance.ShortName.Length > 0,
-        "industry_chain" => alliance.IndustryChain.Length > 0,
-        "charter_summary" => alliance.CharterSummary.Length > 0,
-        "founded_date" => alliance.FoundedDate.IsSet(),
-        _ => false,
-    };
 
     private static Guid ParseAllianceName(string name, string field)
     {

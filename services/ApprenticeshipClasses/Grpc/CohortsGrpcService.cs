@@ -6,6 +6,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Grpc.Core;
 using Npgsql;
@@ -28,6 +29,8 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     private static readonly HashSet<string> DetailPaths = ["display_name", "industrial_college_name", "major_code", "occupation_code", "industry_chain"];
     private static readonly HashSet<string> CollegeEnrolmentPaths = ["display_name", "college_mentor"];
     private static readonly HashSet<string> SponsorEnrolmentPaths = ["enterprise_mentor"];
+    private static readonly HashSet<string> CohortPaths = [.. DetailPaths, .. TermPaths];
+    private static readonly HashSet<string> EnrolmentPaths = [.. CollegeEnrolmentPaths, .. SponsorEnrolmentPaths];
 
     // ---------------------------------------------------------------- cohorts
 
@@ -146,16 +149,9 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var caller = Caller.From(context);
         var patch = request.Cohort ?? new Cohort();
         var id = ParseCohort(patch.Name, "cohort.name");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
         var violations = new FieldViolations();
-        if (paths.Count == 0)
-        {
-            violations.Add("update_mask", "names no field to update.");
-        }
-        foreach (var path in paths.Where(p => !TermPaths.Contains(p) && !DetailPaths.Contains(p)))
-        {
-            violations.Add("update_mask", $"'{path}' cannot be updated; updatable: {string.Join(", ", DetailPaths.Concat(TermPaths))}.");
-        }
+        // A cohort's terms need both parties' consent, so a field is never changed by mere presence: name it in the mask.
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, CohortPaths, violations, inferWhenEmpty: false);
         violations.ThrowIfAny();
         ValidateDetails(patch, violations, paths);
         ValidateTerms(patch, violations, paths);
@@ -399,16 +395,8 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var caller = Caller.From(context);
         var patch = request.Enrolment ?? new Enrolment();
         var (cohortId, enrolmentId) = ParseEnrolment(patch.Name, "enrolment.name");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
         var violations = new FieldViolations();
-        if (paths.Count == 0)
-        {
-            violations.Add("update_mask", "names no field to update.");
-        }
-        foreach (var path in paths.Where(p => !CollegeEnrolmentPaths.Contains(p) && !SponsorEnrolmentPaths.Contains(p)))
-        {
-            violations.Add("update_mask", $"'{path}' cannot be updated; updatable: display_name, college_mentor (college), enterprise_mentor (sponsor).");
-        }
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, EnrolmentPaths, violations, inferWhenEmpty: false);
         if (paths.Contains("display_name")) { violations.Text("enrolment.display_name", patch.DisplayName, RosterImport.MaxPersonNameLength); }
         if (paths.Contains("college_mentor")) { violations.Text("enrolment.college_mentor", patch.CollegeMentor, RosterImport.MaxPersonNameLength, required: false); }
         if (paths.Contains("enterprise_mentor")) { violations.Text("enrolment.enterprise_mentor", patch.EnterpriseMentor, RosterImport.MaxPersonNameLength, required: false); }

@@ -8,6 +8,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -132,21 +133,8 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var caller = Caller.From(context);
         var patch = request.IndustrialCollege ?? new IndustrialCollege();
         var id = ParseCollegeName(patch.Name, "industrial_college.name");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
         var violations = new FieldViolations();
-        if (paths.Count == 0)
-        {
-            // AIP-134: no mask means every updatable field the request sets.
-            paths = UpdatablePaths.Where(p => IsSet(patch, p)).ToList();
-            if (paths.Count == 0)
-            {
-                violations.Add("update_mask", "names no field to update.");
-            }
-        }
-        foreach (var path in paths.Where(p => !UpdatablePaths.Contains(p)))
-        {
-            violations.Add("update_mask", $"'{path}' cannot be updated (output only, ownership or unknown); updatable: {string.Join(", ", UpdatablePaths)}.");
-        }
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, UpdatablePaths, violations);
         violations.ThrowIfAny();
         ValidateDetails(patch, violations, "industrial_college.", paths);
         violations.ThrowIfAny();
@@ -934,16 +922,6 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         violations.Add(field, "is not a valid calendar date.");
         return null;
     }
-
-    private static bool IsSet(IndustrialCollege college, string path) => path switch
-    {
-        "display_name" => college.DisplayName.Length > 0,
-        "industry_chain" => college.IndustryChain.Length > 0,
-        "annual_enrolment_capacity" => college.AnnualEnrolmentCapacity != 0,
-        "major_catalogue_year" => college.MajorCatalogueYear != 0,
-        "majors" => college.Majors.Count > 0,
-        _ => false,
-    };
 
     private static Guid ParseCollegeName(string name, string field)
     {

@@ -8,6 +8,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Grpc.Core;
 using Npgsql;
@@ -138,22 +139,8 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var caller = Caller.From(context);
         var patch = request.Lab ?? new Lab();
         var id = ParseLabName(patch.Name, "lab.name");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
         var violations = new FieldViolations();
-        if (paths.Count == 0)
-        {
-            // AIP-134: no mask means every updatable field the request sets.
-            paths = ["display_name", "research_field", "director", "application_summary"];
-            paths = paths.Where(p => IsSet(patch, p)).ToList();
-            if (paths.Count == 0)
-            {
-                violations.Add("update_mask", "names no field to update.");
-            }
-        }
-        foreach (var path in paths.Where(p => !UpdatablePaths.Contains(p)))
-        {
-            violations.Add("update_mask", $"'{path}' cannot be updated (output only, ownership or unknown); updatable: {string.Join(", ", UpdatablePaths)}.");
-        }
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, UpdatablePaths, violations);
         violations.ThrowIfAny();
         ValidateDetails(patch, violations, "lab.", paths);
         violations.ThrowIfAny();
@@ -928,15 +915,6 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
             violations.Text(prefix + "director.title", lab.Director?.Title, MaxPersonLength, required: false);
         }
     }
-
-    private static bool IsSet(Lab lab, string path) => path switch
-    {
-        "display_name" => lab.DisplayName.Length > 0,
-        "research_field" => lab.ResearchField.Length > 0,
-        "application_summary" => lab.ApplicationSummary.Length > 0,
-        "director" => lab.Director is not null,
-        _ => false,
-    };
 
     /// <summary>A set date must be a calendar date; an unset one is null.</summary>
     private static DateOnly? ParseDate(Google.Type.Date? date, string field, FieldViolations violations)
