@@ -128,6 +128,43 @@ public sealed class PlatformFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The owner of <paramref name="ownerKey"/> grants <paramref name="granteeKey"/> a role on one record it owns
+    /// (the identity service's grants API, as an owner calls it); returns the grant's id for <see cref="RevokeAsync"/>.
+    /// </summary>
+    public async Task<Guid> GrantAsync(string ownerKey, string resource, string granteeKey, string role)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/grants")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { resource, grantee = Code(granteeKey), role }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await OwnerTokenAsync(ownerKey));
+        using var response = await IdentityHttp.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"grant {role} on {resource}: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("id").GetGuid();
+    }
+
+    public async Task RevokeAsync(string ownerKey, Guid grant)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/grants/{grant}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await OwnerTokenAsync(ownerKey));
+        using var response = await IdentityHttp.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"revoke {grant}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>The identity service's audit entries the owner of <paramref name="ownerKey"/> can read, as raw JSON.</summary>
+    public async Task<string> IdentityAuditAsync(string ownerKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await OwnerTokenAsync(ownerKey));
+        using var response = await IdentityHttp.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"audit: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
     /// <summary>A gRPC client through the gateway, or straight to the alliances service when <paramref name="direct"/>.</summary>
     public T Client<T>(string? token, bool direct = false) where T : ClientBase<T>
     {

@@ -16,7 +16,7 @@ using State = Collaboration.Alliances.V1.Alliance.Types.State;
 namespace Collaboration.Alliances.Grpc;
 
 /// <summary>The Alliances API: each method validates, checks who may act, acts, and maps back.</summary>
-public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes, ResourceCache cache) : AllianceService.AllianceServiceBase
+public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants) : AllianceService.AllianceServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxShortNameLength = 50;
@@ -31,12 +31,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
     {
         var caller = Caller.From(context);
         var id = ParseAllianceName(request.Name, "name");
-        var alliance = await ReadAsync(id, context.CancellationToken);
-        if (alliance is null || !await CanReadAsync(caller, alliance, id, context.CancellationToken))
-        {
-            ApiErrors.NotFound(request.Name);
-        }
-        return alliance;
+        return await RequireReadableAsync(context, caller, id, request.Name);
     }
 
     public override async Task<ListAlliancesResponse> ListAlliances(ListAlliancesRequest request, ServerCallContext context)
@@ -147,11 +142,14 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var call = new WriteCall(nameof(UpdateAlliance), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
-            if (!caller.CanEditFor(row.LeadCode))
+            var row = await AllianceStore.LockAsync(connection, transaction, id);
+            if (row is null)
             {
-                ApiErrors.PermissionDenied($"Only an owner or editor of the lead organisation may update {name}.");
+                ApiErrors.NotFound(name);
             }
+            // Content edits: the lead's owners and editors, or an organisation the lead granted editor rights on this alliance.
+            await grants.EnsureCanEditAsync(context, caller, name, row.LeadCode, await VisibleByRuleAsync(connection, transaction, caller, id, row),
+                $"Only an owner or editor of the lead organisation, or an organisation it granted editor rights, may update {name}.");
             ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!AllianceLifecycle.IsEditable(row.AllianceState))
             {
@@ -225,7 +223,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var call = new WriteCall(nameof(AddMember), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(row.LeadCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the lead organisation may change the members of {name}.");
@@ -286,7 +284,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var call = new WriteCall(nameof(RemoveMember), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             var member = await AllianceStore.LockMemberAsync(connection, transaction, id, memberId);
             if (member is null)
             {
@@ -329,7 +327,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowLeft);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListMembersAsync(id, request.ShowLeft, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
@@ -352,7 +350,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var call = new WriteCall(nameof(RecordEvaluation), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.IsAdmin)
             {
                 ApiErrors.PermissionDenied("Only the city's admins evaluate alliances.");
@@ -390,7 +388,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
             violations.Add("page_token", "is not a page token this service issued.");
         }
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListEvaluationsAsync(id, afterYear, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), fingerprint);
@@ -405,7 +403,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var id = ParseAllianceName(request.Parent, "parent");
         var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            var alliance = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            var alliance = await RequireReadableAsync(context, caller, id, request.Parent);
             if (!caller.IsAdmin && !caller.ActsFor(alliance.LeadOrganization.CreditCode))
             {
                 ApiErrors.PermissionDenied("The audit trail is for the lead organisation and the city's admins.");
@@ -437,7 +435,7 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         var call = new WriteCall(method, caller, request, requestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, allianceName);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, allianceName);
             var allowed = AllianceLifecycle.IsAdminAct(action) ? caller.IsAdmin : caller.CanEditFor(row.LeadCode);
             if (!allowed)
             {
@@ -512,27 +510,32 @@ public sealed class AlliancesGrpcService(AllianceStore store, WriteRunner writes
         return AllianceAccess.CanRead(caller, lead, alliance.State, await store.IsCurrentMemberAsync(id, caller.Organization, cancellationToken));
     }
 
-    private async Task<Alliance> RequireReadableAsync(Caller caller, Guid id, string name, CancellationToken cancellationToken)
+    /// <summary>The alliance when the caller may see it (by the visibility rule or a partner grant); NOT_FOUND otherwise.</summary>
+    private async Task<Alliance> RequireReadableAsync(ServerCallContext context, Caller caller, Guid id, string name)
     {
-        var alliance = await ReadAsync(id, cancellationToken);
-        if (alliance is null || !await CanReadAsync(caller, alliance, id, cancellationToken))
+        var alliance = await ReadAsync(id, context.CancellationToken);
+        if (alliance is null || !await grants.CanReadAsync(context, caller, AllianceNames.Alliance(id), alliance.LeadOrganization.CreditCode,
+                await CanReadAsync(caller, alliance, id, context.CancellationToken)))
         {
             ApiErrors.NotFound(name);
         }
         return alliance;
     }
 
-    /// <summary>Locks the alliance; NOT_FOUND when it does not exist or the caller may not see it.</summary>
-    private static async Task<AllianceRow> LockVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, string name)
+    private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, AllianceRow row)
     {
-        var row = await AllianceStore.LockAsync(connection, transaction, id);
-        if (row is null)
-        {
-            ApiErrors.NotFound(name);
-        }
         var member = !AllianceAccess.DecidedWithoutMembership(caller, row.LeadCode, row.AllianceState)
             && await AllianceStore.IsCurrentMemberAsync(connection, transaction, id, caller.Organization);
-        if (!AllianceAccess.CanRead(caller, row.LeadCode, row.AllianceState, member))
+        return AllianceAccess.CanRead(caller, row.LeadCode, row.AllianceState, member);
+    }
+
+    /// <summary>Locks the alliance; NOT_FOUND when it does not exist or the caller may not see it (by rule or grant).</summary>
+    private async Task<AllianceRow> LockVisibleAsync(ServerCallContext context, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Caller caller, Guid id, string name)
+    {
+        var row = await AllianceStore.LockAsync(connection, transaction, id);
+        if (row is null || !await grants.CanReadAsync(context, caller, AllianceNames.Alliance(id), row.LeadCode,
+                await VisibleByRuleAsync(connection, transaction, caller, id, row)))
         {
             ApiErrors.NotFound(name);
         }

@@ -13,7 +13,8 @@ namespace Collaboration.Shared.Identity;
 /// otherwise the identity service is asked (with the caller's own token, so nobody can ask on
 /// another organisation's behalf) whether the owner granted the caller's organisation editor or
 /// viewer rights on that record; a grant never lifts a person above their role in their own
-/// organisation. Answers are cached for <see cref="AuthOptions.GrantCacheSeconds"/>.
+/// organisation. Positive answers are never cached, so a revocation takes effect on the next call;
+/// "no grant" answers may be (<see cref="AuthOptions.GrantCacheSeconds"/>, off by default).
 /// Without <c>Auth:Authority</c> (the development key) there are no grants.
 /// </summary>
 public sealed class GrantChecker(IHttpClientFactory httpClients, IMemoryCache cache, AuthOptions options)
@@ -44,11 +45,48 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, IMemoryCache ca
             return cached;
         }
         var role = await AskAsync(bearerToken, resource, ownerOrganization, ct);
-        if (options.GrantCacheSeconds > 0)
+        if (role is null && options.GrantCacheSeconds > 0)
         {
             cache.Set(key, role, TimeSpan.FromSeconds(options.GrantCacheSeconds));
         }
         return role;
+    }
+
+    /// <summary>
+    /// Read access to one record: true when the service's own visibility rule already shows it to the
+    /// caller (no lookup), or the caller's organisation holds a live grant on it.
+    /// </summary>
+    public async ValueTask<bool> CanReadAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization,
+        bool visibleByRule) =>
+        visibleByRule || CanRead(await RoleOnAsync(context, caller, resource, ownerOrganization));
+
+    /// <summary>
+    /// Content edits of one record: an owner or editor acting for the owner organisation, or a caller whose
+    /// organisation holds a live editor grant on it (capped by the caller's own role). Anyone else gets
+    /// PERMISSION_DENIED when they can see the record and NOT_FOUND when they cannot, so a refusal never
+    /// reveals a record. Lifecycle steps, membership and ownership stay with the owner: they do not call this.
+    /// </summary>
+    public async ValueTask EnsureCanEditAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization,
+        bool visibleByRule, string deniedMessage)
+    {
+        if (caller.CanEditFor(ownerOrganization))
+        {
+            return;
+        }
+        if (caller.IsAdmin || caller.ActsFor(ownerOrganization))
+        {
+            ApiErrors.PermissionDenied(deniedMessage);
+        }
+        var role = await RoleOnAsync(context, caller, resource, ownerOrganization);
+        if (CanWrite(role))
+        {
+            return;
+        }
+        if (visibleByRule || role is not null)
+        {
+            ApiErrors.PermissionDenied(deniedMessage);
+        }
+        ApiErrors.NotFound(resource);
     }
 
     /// <summary>Whether the caller may read (any role) or write (editor and above) the record.</summary>

@@ -26,8 +26,12 @@ public sealed class AuthOptions
     public string Authority { get; set; } = "";
     /// <summary>Refuse to fetch the discovery document over plain HTTP (turn off in development only).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
-    /// <summary>How long a partner-grant answer is reused (seconds); revocation takes effect within it.</summary>
-    public int GrantCacheSeconds { get; set; } = 5;
+    /// <summary>
+    /// How long a "no grant" answer is reused (seconds). 0, the default, asks every time, so a new grant works on
+    /// the partner's next call; positive answers are never reused, so a revocation always takes effect at once.
+    /// The lookup happens only when a service's own visibility rule has already said no.
+    /// </summary>
+    public int GrantCacheSeconds { get; set; }
 
     public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 
