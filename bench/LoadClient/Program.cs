@@ -17,6 +17,7 @@ try
         "closed" => await Load.ClosedAsync(options),
         "wait-grpc" => await Load.WaitAsync(options),
         "seed" => await Seed.AlliancesAsync(options),
+        "import" => await Import.RunAsync(options),
         "report" => Report.Write(options),
         _ => Usage(),
     };
@@ -40,6 +41,7 @@ static int Usage()
           closed --url U --token T --create --org CODE --concurrency N --seconds S [--warmup S]
           wait-grpc --url U --token T --method M --frame FILE --timeout S
           seed --conn CS --count N
+          import --url U --conn CS --key B64 --identity-key B64 --rows N --seed N
           report --results TSV --meta FILE --out FILE
         """);
     return 64;

@@ -54,7 +54,8 @@ public static class Report
         [
             new("s5.import.rows_per_s", "ImportEnrolments (rows/s)"),
             new("s5.copy.rows_per_s", "raw COPY of the same rows (rows/s)"),
-            new("s5.import.hwm_mb", "service peak memory (VmHWM, MB)"),
+            new("s5.rss.idle_mb", "service working set before the first import (VmRSS, MB)"),
+            new("s5.import.hwm_mb", "service peak memory after each run (VmHWM, MB)"),
         ]),
         ("6. Start-up",
         [
