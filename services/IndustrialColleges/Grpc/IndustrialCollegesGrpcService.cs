@@ -18,7 +18,8 @@ using State = Collaboration.Colleges.V1.IndustrialCollege.Types.State;
 namespace Collaboration.IndustrialColleges.Grpc;
 
 /// <summary>The Industrial Colleges API: each method validates, checks who may act, acts, and maps back.</summary>
-public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, WriteRunner writes, ResourceCache cache, MajorCatalogue catalogue)
+public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, WriteRunner writes, ResourceCache cache, MajorCatalogue catalogue,
+    GrantChecker grants)
     : IndustrialCollegeService.IndustrialCollegeServiceBase
 {
     private const int MaxNameLength = 200;
@@ -43,7 +44,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
     {
         var caller = Caller.From(context);
         var id = ParseCollegeName(request.Name, "name");
-        return await RequireReadableAsync(caller, id, request.Name, context.CancellationToken);
+        return await RequireReadableAsync(context, caller, id, request.Name);
     }
 
     public override async Task<ListIndustrialCollegesResponse> ListIndustrialColleges(ListIndustrialCollegesRequest request, ServerCallContext context)
@@ -143,11 +144,14 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(UpdateIndustrialCollege), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
-            if (!caller.CanEditFor(row.HostCode))
+            var row = await IndustrialCollegeStore.LockAsync(connection, transaction, id);
+            if (row is null)
             {
-                ApiErrors.PermissionDenied($"Only an owner or editor of the host college may update {name}.");
+                ApiErrors.NotFound(name);
             }
+            // Content edits: the host's owners and editors, or an organisation the host granted editor rights on this college.
+            await grants.EnsureCanEditAsync(context, caller, name, row.HostCode, await VisibleByRuleAsync(connection, transaction, caller, id, row),
+                $"Only an owner or editor of the host college, or an organisation it granted editor rights, may update {name}.");
             ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!CollegeLifecycle.IsEditable(row.CollegeState))
             {
@@ -217,7 +221,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(AddPartner), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(row.HostCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host college may change the partners of {name}.");
@@ -266,7 +270,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(RemovePartner), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             var partner = await IndustrialCollegeStore.LockPartnerAsync(connection, transaction, id, partnerId);
             if (partner is null)
             {
@@ -306,7 +310,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowRemoved);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListPartnersAsync(id, request.ShowRemoved, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
@@ -333,7 +337,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(CreateCourse), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (row, enterprise) = await LockForContributionAsync(connection, transaction, caller, id, course.EnterpriseCreditCode, nameof(CreateCourse));
+            var (row, enterprise) = await LockForContributionAsync(context, connection, transaction, caller, id, course.EnterpriseCreditCode, nameof(CreateCourse));
             var offered = row.MajorCodes.ToHashSet(StringComparer.Ordinal);
             var majorViolations = new FieldViolations();
             for (var i = 0; i < course.MajorCodes.Count; i++)
@@ -369,7 +373,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(CreateTrainingBase), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (row, enterprise) = await LockForContributionAsync(connection, transaction, caller, id, trainingBase.EnterpriseCreditCode, nameof(CreateTrainingBase));
+            var (row, enterprise) = await LockForContributionAsync(context, connection, transaction, caller, id, trainingBase.EnterpriseCreditCode, nameof(CreateTrainingBase));
             var added = await IndustrialCollegeStore.InsertTrainingBaseAsync(connection, transaction, new TrainingBaseRow
             {
                 Id = Guid.CreateVersion7(), CollegeId = id, DisplayName = trainingBase.DisplayName.Trim(), EnterpriseCode = enterprise,
@@ -395,7 +399,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(CreateMentor), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (row, enterprise) = await LockForContributionAsync(connection, transaction, caller, id, mentor.EnterpriseCreditCode, nameof(CreateMentor));
+            var (row, enterprise) = await LockForContributionAsync(context, connection, transaction, caller, id, mentor.EnterpriseCreditCode, nameof(CreateMentor));
             var added = await IndustrialCollegeStore.InsertMentorAsync(connection, transaction, new MentorRow
             {
                 Id = Guid.CreateVersion7(), CollegeId = id, DisplayName = mentor.DisplayName.Trim(), EnterpriseCode = enterprise,
@@ -461,7 +465,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(CreateReport), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockForReportAsync(connection, transaction, caller, id, name, nameof(CreateReport));
+            var row = await LockForReportAsync(context, connection, transaction, caller, id, name, nameof(CreateReport));
             await CheckGraduatesAsync(connection, transaction, id, figures);
             var inserted = await IndustrialCollegeStore.InsertReportAsync(connection, transaction, new ReportRow
             {
@@ -505,7 +509,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(UpdateReport), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockForReportAsync(connection, transaction, caller, id, name, nameof(UpdateReport));
+            var row = await LockForReportAsync(context, connection, transaction, caller, id, name, nameof(UpdateReport));
             var report = await IndustrialCollegeStore.LockReportAsync(connection, transaction, id, year);
             if (report is null)
             {
@@ -558,7 +562,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(nameof(AcceptReport), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             var report = await IndustrialCollegeStore.LockReportAsync(connection, transaction, id, year);
             if (report is null)
             {
@@ -587,7 +591,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         {
             ApiErrors.InvalidArgument("name", "must look like industrialColleges/{college}/reports/{year}.");
         }
-        var college = await ReadableOrNotFoundAsync(caller, id, request.Name, context.CancellationToken);
+        var college = await RequireReadableAsync(context, caller, id, request.Name);
         var report = await store.FindReportAsync(id, year, context.CancellationToken);
         if (report is null)
         {
@@ -610,7 +614,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
             violations.Add("page_token", "is not a page token this service issued.");
         }
         violations.ThrowIfAny();
-        var college = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        var college = await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListReportsAsync(id, afterYear, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Year.ToString(CultureInfo.InvariantCulture), fingerprint);
@@ -623,7 +627,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var id = ParseCollegeName(request.Parent, "parent");
         var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            var college = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            var college = await RequireReadableAsync(context, caller, id, request.Parent);
             if (!caller.IsAdmin && !caller.ActsFor(college.HostCollege.CreditCode))
             {
                 ApiErrors.PermissionDenied("The audit trail is for the host college and the city's admins.");
@@ -655,7 +659,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(method, caller, request, requestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, collegeName);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, collegeName);
             var adminAct = CollegeLifecycle.IsAdminAct(action);
             if (adminAct ? !caller.IsAdmin : !caller.CanEditFor(row.HostCode))
             {
@@ -684,11 +688,11 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
     /// Locks the college for a partner's contribution: the acting enterprise (the named one, or the
     /// caller's) must be the caller's own and a current partner, and the college must accept contributions.
     /// </summary>
-    private static async Task<(CollegeRow Row, string Enterprise)> LockForContributionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        Caller caller, Guid id, string requestedEnterprise, string method)
+    private async Task<(CollegeRow Row, string Enterprise)> LockForContributionAsync(ServerCallContext context, NpgsqlConnection connection,
+        NpgsqlTransaction transaction, Caller caller, Guid id, string requestedEnterprise, string method)
     {
         var name = CollegeNames.College(id);
-        var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+        var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
         var enterprise = string.IsNullOrEmpty(requestedEnterprise) ? caller.Organization : requestedEnterprise;
         if (!caller.CanEditFor(enterprise))
         {
@@ -717,7 +721,7 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var call = new WriteCall(method, caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             var enterprise = await IndustrialCollegeStore.LockContributionAsync(connection, transaction, kind, id, itemId);
             if (enterprise is null)
             {
@@ -758,15 +762,15 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         var fingerprint = Page.Fingerprint(parent, collection);
         var after = Page.AfterGuid(pageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, parent);
         return (id, size, after, fingerprint);
     }
 
     /// <summary>The host's owner or editor files and edits reports while the college is approved or running.</summary>
-    private static async Task<CollegeRow> LockForReportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,
-        Guid id, string name, string method)
+    private async Task<CollegeRow> LockForReportAsync(ServerCallContext context, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Caller caller, Guid id, string name, string method)
     {
-        var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+        var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
         if (!caller.CanEditFor(row.HostCode))
         {
             ApiErrors.PermissionDenied($"Only an owner or editor of the host college files and edits the reports of {name}.");
@@ -809,37 +813,39 @@ public sealed class IndustrialCollegesGrpcService(IndustrialCollegeStore store, 
         return college;
     }
 
-    private async Task<IndustrialCollege> RequireReadableAsync(Caller caller, Guid id, string name, CancellationToken cancellationToken) =>
-        await ReadableOrNotFoundAsync(caller, id, name, cancellationToken);
-
-    private async Task<IndustrialCollege> ReadableOrNotFoundAsync(Caller caller, Guid id, string name, CancellationToken cancellationToken)
+    /// <summary>The college when the caller may see it (by the visibility rule or a partner grant); NOT_FOUND otherwise.</summary>
+    private async Task<IndustrialCollege> RequireReadableAsync(ServerCallContext context, Caller caller, Guid id, string name)
     {
-        var college = await ReadAsync(id, cancellationToken);
+        var college = await ReadAsync(id, context.CancellationToken);
         if (college is null)
         {
             ApiErrors.NotFound(name);
         }
         var host = college.HostCollege.CreditCode;
         var partner = !CollegeAccess.DecidedWithoutPartnership(caller, host, college.State)
-            && await store.IsCurrentPartnerAsync(id, caller.Organization, cancellationToken);
-        if (!CollegeAccess.CanRead(caller, host, college.State, partner))
+            && await store.IsCurrentPartnerAsync(id, caller.Organization, context.CancellationToken);
+        if (!await grants.CanReadAsync(context, caller, CollegeNames.College(id), host, CollegeAccess.CanRead(caller, host, college.State, partner)))
         {
             ApiErrors.NotFound(name);
         }
         return college;
     }
 
-    /// <summary>Locks the college; NOT_FOUND when it does not exist or the caller may not see it.</summary>
-    private static async Task<CollegeRow> LockVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, string name)
+    private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id,
+        CollegeRow row)
     {
-        var row = await IndustrialCollegeStore.LockAsync(connection, transaction, id);
-        if (row is null)
-        {
-            ApiErrors.NotFound(name);
-        }
         var partner = !CollegeAccess.DecidedWithoutPartnership(caller, row.HostCode, row.CollegeState)
             && await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, caller.Organization);
-        if (!CollegeAccess.CanRead(caller, row.HostCode, row.CollegeState, partner))
+        return CollegeAccess.CanRead(caller, row.HostCode, row.CollegeState, partner);
+    }
+
+    /// <summary>Locks the college; NOT_FOUND when it does not exist or the caller may not see it (by rule or grant).</summary>
+    private async Task<CollegeRow> LockVisibleAsync(ServerCallContext context, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Caller caller, Guid id, string name)
+    {
+        var row = await IndustrialCollegeStore.LockAsync(connection, transaction, id);
+        if (row is null || !await grants.CanReadAsync(context, caller, CollegeNames.College(id), row.HostCode,
+                await VisibleByRuleAsync(connection, transaction, caller, id, row)))
         {
             ApiErrors.NotFound(name);
         }

@@ -18,7 +18,7 @@ using State = Collaboration.Labs.V1.Lab.Types.State;
 namespace Collaboration.Labs.Grpc;
 
 /// <summary>The Labs API: each method validates, checks who may act, acts, and maps back.</summary>
-public sealed class LabsGrpcService(LabStore store, WriteRunner writes, ResourceCache cache) : LabService.LabServiceBase
+public sealed class LabsGrpcService(LabStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants) : LabService.LabServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxFieldLength = 64;
@@ -35,7 +35,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
     {
         var caller = Caller.From(context);
         var id = ParseLabName(request.Name, "name");
-        return await RequireReadableAsync(caller, id, request.Name, context.CancellationToken);
+        return await RequireReadableAsync(context, caller, id, request.Name);
     }
 
     public override async Task<ListLabsResponse> ListLabs(ListLabsRequest request, ServerCallContext context)
@@ -149,11 +149,14 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(UpdateLab), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
-            if (!caller.CanEditFor(row.HostCode))
+            var row = await LabStore.LockAsync(connection, transaction, id);
+            if (row is null)
             {
-                ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may update {name}.");
+                ApiErrors.NotFound(name);
             }
+            // Content edits: the host's owners and editors, or an organisation the host granted editor rights on this platform.
+            await grants.EnsureCanEditAsync(context, caller, name, row.HostCode, await VisibleByRuleAsync(connection, transaction, caller, id, row),
+                $"Only an owner or editor of the host organisation, or an organisation it granted editor rights, may update {name}.");
             ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             if (!LabLifecycle.IsEditable(row.LabState))
             {
@@ -242,7 +245,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(RequestLabUpgrade), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(row.HostCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may request an upgrade of {name}.");
@@ -312,7 +315,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(AddLabPartner), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(row.HostCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may change the partners of {name}.");
@@ -365,7 +368,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(RemoveLabPartner), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             var partner = await LabStore.LockPartnerAsync(connection, transaction, id, partnerId);
             if (partner is null)
             {
@@ -400,7 +403,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var fingerprint = Page.Fingerprint(request.Parent, request.ShowLeft);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListPartnersAsync(id, request.ShowLeft, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
@@ -426,7 +429,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(RecordLabEvaluation), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.IsAdmin)
             {
                 ApiErrors.PermissionDenied("Only the city's admins evaluate platforms.");
@@ -459,7 +462,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
             violations.Add("page_token", "is not a page token this service issued.");
         }
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListEvaluationsAsync(id, afterCycle, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Cycle.ToString(CultureInfo.InvariantCulture), fingerprint);
@@ -540,7 +543,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(CreateLabPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(row.HostCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may create posts of {name}.");
@@ -574,7 +577,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var fingerprint = Page.Fingerprint(request.Parent, request.State);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListPostsAsync(id, (short)request.State, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
@@ -612,7 +615,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(FillLabPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (row, post) = await LockVisiblePostAsync(connection, transaction, caller, id, postId, request.Name);
+            var (row, post) = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
             ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
             if (PostLifecycle.Next(post.PostState, PostAction.Fill) is not { } next)
             {
@@ -643,7 +646,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(nameof(CloseLabPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (_, post) = await LockVisiblePostAsync(connection, transaction, caller, id, postId, request.Name);
+            var (_, post) = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
             ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
             if (PostLifecycle.Next(post.PostState, PostAction.Close) is not { } next)
             {
@@ -663,7 +666,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var id = ParseLabName(request.Parent, "parent");
         var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken, async () =>
         {
-            var lab = await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+            var lab = await RequireReadableAsync(context, caller, id, request.Parent);
             if (!caller.IsAdmin && !caller.ActsFor(lab.HostOrganization.CreditCode))
             {
                 ApiErrors.PermissionDenied("The audit trail is for the host organisation and the city's admins.");
@@ -712,7 +715,7 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         var call = new WriteCall(method, caller, request, requestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, labName);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, labName);
             var hostAct = LabLifecycle.IsHostAct(action);
             if (hostAct ? !caller.CanEditFor(row.HostCode) : !caller.IsAdmin)
             {
@@ -841,44 +844,48 @@ public sealed class LabsGrpcService(LabStore store, WriteRunner writes, Resource
         return lab;
     }
 
-    private async Task<Lab> RequireReadableAsync(Caller caller, Guid id, string name, CancellationToken cancellationToken)
+    /// <summary>The platform when the caller may see it (by the visibility rule or a partner grant); NOT_FOUND otherwise.</summary>
+    private async Task<Lab> RequireReadableAsync(ServerCallContext context, Caller caller, Guid id, string name)
     {
-        var lab = await ReadAsync(id, cancellationToken);
+        var lab = await ReadAsync(id, context.CancellationToken);
         if (lab is null)
         {
             ApiErrors.NotFound(name);
         }
         var host = lab.HostOrganization.CreditCode;
         var partner = !LabRules.DecidedWithoutPartnership(caller, host, lab.State)
-            && await store.IsCurrentPartnerAsync(id, caller.Organization, cancellationToken);
-        if (!LabRules.CanRead(caller, host, lab.State, partner))
+            && await store.IsCurrentPartnerAsync(id, caller.Organization, context.CancellationToken);
+        if (!await grants.CanReadAsync(context, caller, LabNames.Lab(id), host, LabRules.CanRead(caller, host, lab.State, partner)))
         {
             ApiErrors.NotFound(name);
         }
         return lab;
     }
 
-    /// <summary>Locks the platform; NOT_FOUND when it does not exist or the caller may not see it.</summary>
-    private static async Task<LabRow> LockVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, string name)
+    private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, LabRow row)
     {
-        var row = await LabStore.LockAsync(connection, transaction, id);
-        if (row is null)
-        {
-            ApiErrors.NotFound(name);
-        }
         var partner = !LabRules.DecidedWithoutPartnership(caller, row.HostCode, row.LabState)
             && await LabStore.IsCurrentPartnerAsync(connection, transaction, id, caller.Organization);
-        if (!LabRules.CanRead(caller, row.HostCode, row.LabState, partner))
+        return LabRules.CanRead(caller, row.HostCode, row.LabState, partner);
+    }
+
+    /// <summary>Locks the platform; NOT_FOUND when it does not exist or the caller may not see it (by rule or grant).</summary>
+    private async Task<LabRow> LockVisibleAsync(ServerCallContext context, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Caller caller, Guid id, string name)
+    {
+        var row = await LabStore.LockAsync(connection, transaction, id);
+        if (row is null || !await grants.CanReadAsync(context, caller, LabNames.Lab(id), row.HostCode,
+                await VisibleByRuleAsync(connection, transaction, caller, id, row)))
         {
             ApiErrors.NotFound(name);
         }
         return row;
     }
 
-    private static async Task<(LabRow Lab, PostRow Post)> LockVisiblePostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        Caller caller, Guid labId, Guid postId, string postName)
+    private async Task<(LabRow Lab, PostRow Post)> LockVisiblePostAsync(ServerCallContext context, NpgsqlConnection connection,
+        NpgsqlTransaction transaction, Caller caller, Guid labId, Guid postId, string postName)
     {
-        var row = await LockVisibleAsync(connection, transaction, caller, labId, postName);
+        var row = await LockVisibleAsync(context, connection, transaction, caller, labId, postName);
         var post = await LabStore.LockPostAsync(connection, transaction, labId, postId);
         if (post is null)
         {
