@@ -29,7 +29,7 @@ public sealed record RosterInput(int Row, int Line, string StudentNumber, string
 /// merges the rest (INSERT … SELECT … ON CONFLICT DO NOTHING). Atomic unless allow_partial; a
 /// learner already enrolled with the same student and identity number is skipped, never duplicated.
 /// </summary>
-public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher hasher, ResourceCache cache)
+public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher hasher, ResourceCache cache, GrantChecker grants)
 {
     public const string Method = "ImportEnrolments";
     public const int MaxReportedErrors = 10_000;
@@ -77,8 +77,13 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
         ON CONFLICT DO NOTHING
         """;
 
-    public async Task<ImportEnrolmentsResponse> ImportAsync(Caller caller, ImportHeader header, IAsyncEnumerable<RosterInput> rows,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one import. <paramref name="authorization"/> is the caller's Authorization header, used only to ask the identity
+    /// service whether the college granted the caller's organisation rights on the cohort (a grantee sees the cohort, so it
+    /// is refused with PERMISSION_DENIED rather than NOT_FOUND; the roster stays the college's).
+    /// </summary>
+    public async Task<ImportEnrolmentsResponse> ImportAsync(Caller caller, string authorization, ImportHeader header,
+        IAsyncEnumerable<RosterInput> rows, CancellationToken cancellationToken)
     {
         var cohortName = CohortNames.Cohort(header.CohortId);
         Guid? requestId = string.IsNullOrEmpty(header.RequestId) ? null : Guid.Parse(header.RequestId);
@@ -98,7 +103,8 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var cohort = await CohortStore.LockAsync(connection, transaction, header.CohortId);
-        if (cohort is null || !CohortAccess.CanRead(caller, cohort.CollegeCode, cohort.AllSponsorCodes))
+        if (cohort is null || !(CohortAccess.CanRead(caller, cohort.CollegeCode, cohort.AllSponsorCodes)
+                || GrantChecker.CanRead(await grants.RoleOnAsync(caller, BearerToken(authorization), cohortName, cohort.CollegeCode, cancellationToken))))
         {
             ApiErrors.NotFound(cohortName);
         }
@@ -251,6 +257,9 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
         await cache.InvalidateAsync(CohortCache.Key(cohort.Id));
         return response;
     }
+
+    private static string? BearerToken(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
     private sealed record EarlierRequest(string Method, byte[] Fingerprint, byte[]? Response);
 

@@ -18,7 +18,7 @@ namespace Collaboration.Apprenticeships.Grpc;
 
 /// <summary>The cohorts API: each method validates, checks who may act, acts, and maps back.</summary>
 public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes, RosterImport import, WriteRunner writes,
-    ResourceCache cache, CodeLists codeLists, IdentityHasher hasher) : CohortService.CohortServiceBase
+    ResourceCache cache, CodeLists codeLists, IdentityHasher hasher, GrantChecker grants) : CohortService.CohortServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxChainLength = 64;
@@ -38,7 +38,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     {
         var caller = Caller.From(context);
         var id = ParseCohort(request.Name, "name");
-        return await RequireReadableAsync(caller, id, request.Name, context.CancellationToken);
+        return await RequireReadableAsync(context, caller, id, request.Name);
     }
 
     public override async Task<ListCohortsResponse> ListCohorts(ListCohortsRequest request, ServerCallContext context)
@@ -161,11 +161,21 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(nameof(UpdateCohort), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var row = await CohortStore.LockAsync(connection, transaction, id);
+            if (row is null)
+            {
+                ApiErrors.NotFound(name);
+            }
             var party = CohortAccess.PartyOf(caller, row.CollegeCode, row.CurrentSponsorCodes);
             if (party == Party.None)
             {
-                ApiErrors.PermissionDenied($"Only an owner or editor of the college or a sponsor may update {name}.");
+                // The college's content edits may also be made by an organisation the college granted editor rights on this
+                // cohort. Such an edit is the college's side of the agreement (a change of terms awaits the sponsor's
+                // confirmation as any college edit does); a sponsor always acts for itself, so it never confirms its own change.
+                await grants.EnsureCanEditAsync(context, caller, name, row.CollegeCode,
+                    CohortAccess.CanRead(caller, row.CollegeCode, row.AllSponsorCodes),
+                    $"Only an owner or editor of the college or a sponsor, or an organisation the college granted editor rights, may update {name}.");
+                party = Party.College;
             }
             ApiErrors.CheckEtag(patch.Etag, row.Etag, name);
             var from = row.CohortState;
@@ -251,7 +261,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(method, caller, request, requestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var row = await LockVisibleAsync(connection, transaction, caller, id, cohortName);
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, cohortName);
             var party = CohortAccess.PartyOf(caller, row.CollegeCode, row.CurrentSponsorCodes);
             var action = actionFor(party);
             if (!CohortLifecycle.IsAllowed(action, party, caller.IsAdmin))
@@ -309,7 +319,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(nameof(CreateEnrolment), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var cohort = await LockVisibleAsync(connection, transaction, caller, id, name);
+            var cohort = await LockVisibleAsync(context, connection, transaction, caller, id, name);
             if (!caller.CanEditFor(cohort.CollegeCode))
             {
                 ApiErrors.PermissionDenied($"Only an owner or editor of the college enrols learners in {name}.");
@@ -362,7 +372,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     {
         var caller = Caller.From(context);
         var (cohortId, enrolmentId) = ParseEnrolment(request.Name, "name");
-        await RequireReadableAsync(caller, cohortId, request.Name, context.CancellationToken);
+        await RequireReadableAsync(context, caller, cohortId, request.Name);
         var row = await store.FindEnrolmentAsync(cohortId, enrolmentId, context.CancellationToken);
         if (row is null)
         {
@@ -381,7 +391,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var fingerprint = Page.Fingerprint(request.Parent, request.State);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, id, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, id, request.Parent);
 
         var rows = await store.ListEnrolmentsAsync(id, (short)request.State, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
@@ -406,7 +416,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(nameof(UpdateEnrolment), caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var cohort = await LockVisibleAsync(connection, transaction, caller, cohortId, cohortName);
+            var cohort = await LockVisibleAsync(context, connection, transaction, caller, cohortId, cohortName);
             var row = await CohortStore.LockEnrolmentAsync(connection, transaction, cohortId, enrolmentId);
             if (row is null)
             {
@@ -456,7 +466,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             violations.Add("header.parent", "must look like cohorts/{cohort}.");
         }
         violations.ThrowIfAny();
-        return await import.ImportAsync(caller, new ImportHeader(id, header.RequestId, header.AllowPartial),
+        return await import.ImportAsync(caller, context.GetHttpContext().Request.Headers.Authorization.ToString(), new ImportHeader(id, header.RequestId, header.AllowPartial),
             StreamRows(requestStream, context.CancellationToken), context.CancellationToken);
     }
 
@@ -501,7 +511,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(method, caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var cohort = await LockVisibleAsync(connection, transaction, caller, cohortId, cohortName);
+            var cohort = await LockVisibleAsync(context, connection, transaction, caller, cohortId, cohortName);
             var row = await CohortStore.LockEnrolmentAsync(connection, transaction, cohortId, enrolmentId);
             if (row is null)
             {
@@ -539,7 +549,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     {
         var caller = Caller.From(context);
         var (cohortId, enrolmentId) = ParsePlacement(request.Name);
-        var cohort = await RequireReadableAsync(caller, cohortId, request.Name, context.CancellationToken);
+        var cohort = await RequireReadableAsync(context, caller, cohortId, request.Name);
         var (placement, checks) = await store.FindPlacementAsync(enrolmentId, context.CancellationToken);
         if (placement is null || placement.CohortId != cohortId)
         {
@@ -600,7 +610,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(method, caller, request, requestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (cohort, enrolment) = await LockEnrolmentForSponsorAsync(connection, transaction, caller, cohortId, enrolmentId, placementName);
+            var (cohort, enrolment) = await LockEnrolmentForSponsorAsync(context, connection, transaction, caller, cohortId, enrolmentId, placementName);
             if (enrolment.EnrolmentState != EnrolmentState.Completed)
             {
                 ApiErrors.FailedPrecondition("NOT_COMPLETED", $"Placements are recorded after completion; the enrolment is {enrolment.EnrolmentState}.");
@@ -646,7 +656,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(nameof(RecordRetentionCheck), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (cohort, _) = await LockEnrolmentForSponsorAsync(connection, transaction, caller, cohortId, enrolmentId, request.Name);
+            var (cohort, _) = await LockEnrolmentForSponsorAsync(context, connection, transaction, caller, cohortId, enrolmentId, request.Name);
             var current = await CohortStore.LockPlacementAsync(connection, transaction, enrolmentId);
             if (current is not null)
             {
@@ -673,10 +683,10 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     }
 
     /// <summary>Placements are recorded by an owner or editor of a current sponsor.</summary>
-    private static async Task<(CohortRow Cohort, EnrolmentRow Enrolment)> LockEnrolmentForSponsorAsync(NpgsqlConnection connection,
-        NpgsqlTransaction transaction, Caller caller, Guid cohortId, Guid enrolmentId, string name)
+    private async Task<(CohortRow Cohort, EnrolmentRow Enrolment)> LockEnrolmentForSponsorAsync(ServerCallContext context,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid cohortId, Guid enrolmentId, string name)
     {
-        var cohort = await LockVisibleAsync(connection, transaction, caller, cohortId, CohortNames.Cohort(cohortId));
+        var cohort = await LockVisibleAsync(context, connection, transaction, caller, cohortId, CohortNames.Cohort(cohortId));
         var enrolment = await CohortStore.LockEnrolmentAsync(connection, transaction, cohortId, enrolmentId);
         if (enrolment is null)
         {
@@ -705,7 +715,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(nameof(CreateSponsorChange), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var cohort = await LockVisibleAsync(connection, transaction, caller, cohortId, cohortName);
+            var cohort = await LockVisibleAsync(context, connection, transaction, caller, cohortId, cohortName);
             var enrolment = await CohortStore.LockEnrolmentAsync(connection, transaction, cohortId, enrolmentId);
             if (enrolment is null)
             {
@@ -752,7 +762,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var fingerprint = Page.Fingerprint(request.Parent);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
-        await RequireReadableAsync(caller, cohortId, request.Parent, context.CancellationToken);
+        await RequireReadableAsync(context, caller, cohortId, request.Parent);
         var rows = await store.ListSponsorChangesAsync(enrolmentId, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows.Where(r => r.CohortId == cohortId).ToList(), size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListSponsorChangesResponse { NextPageToken = next };
@@ -784,7 +794,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var call = new WriteCall(method, caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var cohort = await LockVisibleAsync(connection, transaction, caller, cohortId, cohortName);
+            var cohort = await LockVisibleAsync(context, connection, transaction, caller, cohortId, cohortName);
             var enrolment = await CohortStore.LockEnrolmentAsync(connection, transaction, cohortId, enrolmentId);
             var change = enrolment is null ? null : await CohortStore.LockSponsorChangeAsync(connection, transaction, enrolmentId, changeId);
             if (enrolment is null || change is null)
@@ -824,7 +834,7 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
     {
         var caller = Caller.From(context);
         var id = ParseCohort(request.Name, "name");
-        var cohort = await RequireReadableAsync(caller, id, request.Name, context.CancellationToken);
+        var cohort = await RequireReadableAsync(context, caller, id, request.Name);
         return await outcomes.CohortOutcomesAsync(id, cohort.PlacementCommitment, context.CancellationToken);
     }
 
@@ -847,14 +857,24 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
         var caller = Caller.From(context);
         var id = ParseCohort(request.Parent, "parent");
         var (entries, next) = await AuditLog.PageAsync(store.DataSource, request.Parent, request.PageSize, request.PageToken,
-            () => RequireReadableAsync(caller, id, request.Parent, context.CancellationToken), context.CancellationToken);
+            async () =>
+            {
+                // The audit trail is for the parties and the city's admins; a partner grant shows the cohort, not who did what.
+                var cohort = await RequireReadableAsync(context, caller, id, request.Parent);
+                if (!CohortAccess.CanRead(caller, cohort.College.CreditCode, cohort.Sponsors.Select(s => s.Organization.CreditCode)))
+                {
+                    ApiErrors.PermissionDenied("The audit trail is for the college, the sponsors and the city's admins.");
+                }
+            }, context.CancellationToken);
         return new ListAuditEntriesResponse { NextPageToken = next, AuditEntries = { entries } };
     }
 
     // ---------------------------------------------------------------- helpers
 
-    private async Task<Cohort> RequireReadableAsync(Caller caller, Guid id, string name, CancellationToken cancellationToken)
+    /// <summary>The cohort when the caller may see it (by the visibility rule or a partner grant of the college); NOT_FOUND otherwise.</summary>
+    private async Task<Cohort> RequireReadableAsync(ServerCallContext context, Caller caller, Guid id, string name)
     {
+        var cancellationToken = context.CancellationToken;
         var key = CohortCache.Key(id);
         Cohort? cohort = null;
         if (await cache.GetAsync(key) is { } cached)
@@ -866,18 +886,21 @@ public sealed class CohortsGrpcService(CohortStore store, OutcomeStore outcomes,
             cohort = row.ToProto();
             await cache.SetAsync(key, cohort.ToByteArray());
         }
-        if (cohort is null || !CohortAccess.CanRead(caller, cohort.College.CreditCode, cohort.Sponsors.Select(s => s.Organization.CreditCode)))
+        if (cohort is null || !await grants.CanReadAsync(context, caller, CohortNames.Cohort(id), cohort.College.CreditCode,
+                CohortAccess.CanRead(caller, cohort.College.CreditCode, cohort.Sponsors.Select(s => s.Organization.CreditCode))))
         {
             ApiErrors.NotFound(name);
         }
         return cohort;
     }
 
-    /// <summary>Locks the cohort; NOT_FOUND when it does not exist or the caller may not see it.</summary>
-    private static async Task<CohortRow> LockVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, string name)
+    /// <summary>Locks the cohort; NOT_FOUND when it does not exist or the caller may not see it (by rule or a grant of the college).</summary>
+    private async Task<CohortRow> LockVisibleAsync(ServerCallContext context, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Caller caller, Guid id, string name)
     {
         var row = await CohortStore.LockAsync(connection, transaction, id);
-        if (row is null || !CohortAccess.CanRead(caller, row.CollegeCode, row.AllSponsorCodes))
+        if (row is null || !await grants.CanReadAsync(context, caller, CohortNames.Cohort(id), row.CollegeCode,
+                CohortAccess.CanRead(caller, row.CollegeCode, row.AllSponsorCodes)))
         {
             ApiErrors.NotFound(name);
         }
