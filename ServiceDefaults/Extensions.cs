@@ -36,9 +36,17 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Traces, metrics and logs to the OTLP endpoint the AppHost provides (the dashboard).</summary>
+    /// <summary>
+    /// Traces, metrics and logs to the OTLP endpoint the AppHost provides (the dashboard). With no endpoint
+    /// (a process started on its own, the benchmarks, the tests) nothing would read them, so no telemetry
+    /// pipeline is installed and no request pays for activities or measurements nobody exports.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -59,12 +67,8 @@ public static class Extensions
                     o.Filter = ctx => !ctx.Request.Path.StartsWithSegments(HealthEndpointPath)
                                       && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
         return builder;
     }
 

@@ -37,7 +37,17 @@ public static class ServiceHosting
         AddDefaultLogLevels(builder.Configuration);
         builder.AddServiceDefaults();
 
-        builder.AddNpgsqlDataSource(databaseName);
+        builder.AddNpgsqlDataSource(databaseName, configureDataSourceBuilder: dataSource =>
+        {
+            // No session state outlives a pooled connection's use here (temp tables drop on commit, the migrator's
+            // advisory lock is on its own connection): skip the reset Npgsql would otherwise run on every reuse.
+            dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                // Every query is a handful of fixed statements: prepare them on each connection after two uses.
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            }
+        });
         builder.Services.AddSingleton(new MigrationSource(serviceAssembly, builder.Configuration.GetConnectionString(databaseName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{databaseName} is not configured.")));
         builder.Services.AddSingleton<MigrationState>();

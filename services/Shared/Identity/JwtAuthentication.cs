@@ -68,6 +68,8 @@ public static class JwtAuthentication
             .AddJwtBearer(jwt =>
             {
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new ValidatedTokenCache());
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = options.Issuer,
@@ -98,6 +100,8 @@ public static class JwtAuthentication
                 jwt.Authority = options.Authority;
                 jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new ValidatedTokenCache());
                 jwt.RefreshOnIssuerKeyNotFound = true;
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
