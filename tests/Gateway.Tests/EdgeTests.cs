@@ -127,6 +127,50 @@ public sealed class EdgeTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Json_BadToken_401_AtTheServiceCalledDirectly(string kind)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alliances");
+        if (BadToken(kind) is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await fixture.Alliances.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Grpc_MessageOverTheLimit_ResourceExhausted_ThroughTheGatewayAndDirect_NothingWritten()
+    {
+        var token = Owner($"big-grpc-{Guid.NewGuid():N}");
+        var name = $"Too big gRPC {Guid.NewGuid():N}";
+        CreateAllianceRequest Request(int charterBytes) => new()
+        {
+            Alliance = new Alliance
+            {
+                DisplayName = name,
+                IndustryChain = "energy",
+                CharterSummary = new string('x', charterBytes),
+                LeadOrganization = new Common.V1.Organization { Name = "Big Energy Co." },
+            },
+        };
+
+        // Every service takes gRPC messages of up to 4 MB (YARP lifts the server's body limit for gRPC, since a stream may
+        // carry many messages, so the limit is per message, at the service); the gateway relays the refusal as it is.
+        var atGateway = await Assert.ThrowsAsync<RpcException>(() => Client(token).CreateAllianceAsync(Request(4 * 1024 * 1024 + 1024)).ResponseAsync);
+        var atService = await Assert.ThrowsAsync<RpcException>(() =>
+            fixture.Alliances.Client<AllianceService.AllianceServiceClient>(token).CreateAllianceAsync(Request(4 * 1024 * 1024 + 1024)).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, atGateway.StatusCode);
+        Assert.Equal(StatusCode.ResourceExhausted, atService.StatusCode);
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.Postgres.ConnectionString("alliances"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM alliances WHERE display_name = @name", connection);
+        count.Parameters.AddWithValue("name", name);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken))!);
+    }
+
     private static string? BadToken(string kind)
     {
         var org = Organizations.NewCode();
