@@ -171,6 +171,22 @@ public sealed class TokenFlowTests(IdentityFixture fixture)
     }
 
     [Fact]
+    public async Task SignIn_WithoutAnApplication_LandsOnAPageSayingWhoIsSignedIn()
+    {
+        using var browser = fixture.Browser();
+        var before = await browser.GetStringAsync("/", TestContext.Current.CancellationToken);
+
+        var response = await IdentityFixture.PostSignInAsync(browser, "/account/signin", "editor@a.test", fixture.Password);
+        var landing = await browser.GetAsync(response.Headers.Location!.ToString(), TestContext.Current.CancellationToken);
+
+        Assert.Contains("not signed in", before, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, landing.StatusCode);
+        var page = await landing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("editor@a.test", page, StringComparison.Ordinal);
+        Assert.Contains(fixture.OrgA, page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignIn_WithoutAntiforgeryToken_IsRefused()
     {
         using var browser = fixture.Browser();

@@ -29,6 +29,30 @@ public static class ConnectEndpoints
         app.MapGet(SignInPath, (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
             SignInPage(context, antiforgery, returnUrl ?? "/", error: null));
         app.MapPost(SignInPath, SignInAsync).DisableAntiforgery();
+        app.MapGet("/", HomeAsync);
+    }
+
+    /// <summary>Where a person lands after signing in without an application to return to: who they are, and the links that matter.</summary>
+    private static async Task<IResult> HomeAsync(HttpContext context, IdentityDb db, CancellationToken ct)
+    {
+        var session = await context.AuthenticateAsync(SignInScheme);
+        var user = session.Succeeded ? await FindUserAsync(db, session.Principal.FindFirstValue(Claims.Subject), ct) : null;
+        var who = user is null
+            ? $"<p>You are not signed in. <a href=\"{SignInPath}\">Sign in</a>.</p>"
+            : $"<p>Signed in as <strong>{WebUtility.HtmlEncode(user.Email)}</strong>: {WebUtility.HtmlEncode(user.Role)}"
+              + (user.OrganizationCode is null ? " of the city" : $" of {WebUtility.HtmlEncode(user.OrganizationCode)}") + ".</p>";
+        var html = $"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Collaboration identity</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1"></head>
+            <body><main><h1>Collaboration identity</h1>{who}
+            <p>Applications send you here to sign in and get a token for the APIs (authorization code with PKCE);
+            machine clients use client credentials at <code>/connect/token</code>.</p>
+            <ul><li><a href="/.well-known/openid-configuration">OpenID Connect discovery</a></li>
+            <li><a href="/.well-known/jwks">Signing keys (JWKS)</a></li></ul>
+            </main></body></html>
+            """;
+        return Results.Content(html, "text/html; charset=utf-8");
     }
 
     private static async Task<IResult> AuthorizeAsync(HttpContext context, IdentityDb db, IOptions<IdentityServiceOptions> options, CancellationToken ct)
