@@ -9,6 +9,9 @@ using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,12 +25,30 @@ public sealed record RosterInput(int Row, int Line, string StudentNumber, string
     string CollegeMentor, string EnterpriseMentor);
 
 /// <summary>
-/// The roster import both the gRPC stream and the CSV upload use. Rows are validated one by one as
-/// they arrive and written straight into a binary COPY to a temporary staging table, so memory holds
-/// only the bad-row reports and the student numbers and identity hashes seen so far (for duplicates
-/// inside the roster). One set-based statement then finds conflicts with existing learners and one
-/// merges the rest (INSERT … SELECT … ON CONFLICT DO NOTHING). Atomic unless allow_partial; a
-/// learner already enrolled with the same student and identity number is skipped, never duplicated.
+/// The roster import both the gRPC stream and the CSV upload use. Each row is written once, straight into
+/// <c>enrolments</c> with one binary COPY, inside one transaction that holds the cohort row locked (FOR UPDATE).
+/// <para>
+/// Before the first row is read, the keys that can clash with the roster are loaded into memory: the student
+/// numbers already used in the college (with their cohort and identity hash) and the identity hashes already in
+/// this cohort (with their student number). Each row is then validated as it arrives, checked against the
+/// roster's own earlier rows (duplicates) and against those keys: a learner already enrolled in this cohort with
+/// the same student and identity number is skipped (rows_already_enrolled), never duplicated; a clash is reported
+/// (student number taken by someone else, in this cohort or another of the college; the person enrolled here under
+/// another number); every other row goes into the COPY. Atomic unless allow_partial: with a bad row, nothing is
+/// written, not even the request id (the COPY stops at the first bad row and the transaction is rolled back).
+/// </para>
+/// <para>
+/// Memory: one dictionary entry per learner already enrolled in the college (student number, cohort flag,
+/// 32-byte identity hash) and per learner of this cohort (identity hash, student number), plus one per roster row
+/// for the duplicate checks (student number, 128 bits of the identity hash), plus the first
+/// <see cref="MaxReportedErrors"/> bad-row reports. Rows themselves are never held: each one goes to the COPY
+/// buffer as it is read.
+/// </para>
+/// <para>
+/// Another cohort of the same college may enrol one of the roster's student numbers after the keys were loaded
+/// (the cohort lock does not cover other cohorts). The unique index then refuses the COPY; the import answers
+/// ABORTED (CONCURRENT_ENROLMENT) with nothing written, and the roster is to be sent again.
+/// </para>
 /// </summary>
 public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher hasher, ResourceCache cache, GrantChecker grants)
 {
@@ -36,45 +57,17 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
     public const int MaxStudentNumberLength = 32;
     public const int MaxPersonNameLength = 100;
 
-    private const string CreateStaging =
-        """
-        CREATE TEMP TABLE roster_staging (
-            id uuid NOT NULL, row_number integer NOT NULL, line_number integer NOT NULL, student_number text NOT NULL,
-            display_name text NOT NULL, identity_hash bytea NOT NULL, identity_last4 text NOT NULL,
-            college_mentor text NOT NULL, enterprise_mentor text NOT NULL
-        ) ON COMMIT DROP
-        """;
+    /// <summary>The enrolment state "withdrawn", which does not take a seat (as in CohortStore.CountEnrolledAsync).</summary>
+    private const short Withdrawn = 4;
 
-    private const string CopyStaging =
-        "COPY roster_staging (id, row_number, line_number, student_number, display_name, identity_hash, identity_last4, college_mentor, enterprise_mentor) FROM STDIN (FORMAT BINARY)";
+    // Every learner whose key can clash with a roster row: the college's student numbers and this cohort's people.
+    private const string LoadExisting =
+        "SELECT college_code, cohort_id, student_number, identity_hash, state FROM enrolments WHERE college_code = @college OR cohort_id = @cohortId";
 
-    // Rows that clash with learners already enrolled: the student number is taken in the college by
-    // someone else (or in another cohort), or the person is already in this cohort under another number.
-    private const string FindConflicts =
+    private const string CopyEnrolments =
         """
-        SELECT s.row_number, s.line_number, 'student_number' AS field,
-               CASE WHEN e.cohort_id <> @cohortId THEN 'is already enrolled in another cohort of the college.'
-                    ELSE 'is already used by a different learner in this cohort.' END AS reason
-        FROM roster_staging s JOIN enrolments e ON e.college_code = @college AND e.student_number = s.student_number
-        WHERE NOT (e.cohort_id = @cohortId AND e.identity_hash = s.identity_hash)
-        UNION ALL
-        SELECT s.row_number, s.line_number, 'identity_number', 'this learner is already enrolled in this cohort under another student number.'
-        FROM roster_staging s JOIN enrolments e ON e.cohort_id = @cohortId AND e.identity_hash = s.identity_hash
-        WHERE e.student_number <> s.student_number
-        ORDER BY 1
-        """;
-
-    private const string Merge =
-        """
-        INSERT INTO enrolments (id, cohort_id, college_code, student_number, display_name, identity_hash, identity_last4, state,
-            college_mentor, enterprise_mentor, sponsor_code)
-        SELECT s.id, @cohortId, @college, s.student_number, s.display_name, s.identity_hash, s.identity_last4, @state,
-               s.college_mentor, s.enterprise_mentor, @sponsor
-        FROM roster_staging s
-        WHERE NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.college_code = @college AND e.student_number = s.student_number)
-          AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.cohort_id = @cohortId AND e.identity_hash = s.identity_hash)
-        ORDER BY s.id
-        ON CONFLICT DO NOTHING
+        COPY enrolments (id, cohort_id, college_code, student_number, display_name, identity_hash, identity_last4, state,
+            college_mentor, enterprise_mentor, sponsor_code) FROM STDIN (FORMAT BINARY)
         """;
 
     /// <summary>
@@ -117,11 +110,14 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
             ApiErrors.InvalidState(cohortName, Method, cohort.CohortState.ToString());
         }
 
+        var sponsor = cohort.Sponsors.Where(s => s.LeftDate is null).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
+        var existing = await ExistingKeys.LoadAsync(connection, transaction, cohort.CollegeCode, cohort.Id, cancellationToken);
         var report = new Report();
-        await connection.ExecuteAsync(CreateStaging, transaction: transaction);
-        var staged = 0;
-        await using (var copy = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken))
+        var imported = 0;
+        var alreadyEnrolled = 0;
+        try
         {
+            await using var copy = await connection.BeginBinaryImportAsync(CopyEnrolments, cancellationToken);
             var seenNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
             var seenPeople = new Dictionary<UInt128, int>();
             await foreach (var row in rows.WithCancellation(cancellationToken))
@@ -149,13 +145,15 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
                 CheckText(report, row, "college_mentor", collegeMentor, MaxPersonNameLength, required: false);
                 CheckText(report, row, "enterprise_mentor", enterpriseMentor, MaxPersonNameLength, required: false);
                 byte[]? hash = null;
+                string? identity = null;
                 if (IdentityNumber.Check(row.IdentityNumber.Trim()) is { } identityProblem)
                 {
                     report.Add(row, "identity_number", identityProblem);
                 }
                 else
                 {
-                    hash = hasher.Hash(IdentityNumber.Normalize(row.IdentityNumber));
+                    identity = IdentityNumber.Normalize(row.IdentityNumber);
+                    hash = hasher.Hash(identity);
                     var person = BinaryPrimitives.ReadUInt128LittleEndian(hash);
                     if (seenPeople.TryGetValue(person, out var firstPersonRow))
                     {
@@ -172,47 +170,63 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
                     continue;
                 }
 
+                // Against the learners already enrolled: the student number is taken in the college by someone else (or in
+                // another cohort), or the person is already in this cohort under another number.
+                var numberTaken = existing.Numbers.TryGetValue(studentNumber, out var holder);
+                var personEnrolled = existing.People.TryGetValue(hash!, out var enrolledAs);
+                if (numberTaken && !(holder.InThisCohort && holder.IdentityHash.AsSpan().SequenceEqual(hash)))
+                {
+                    report.Add(row, "student_number", holder.InThisCohort
+                        ? "is already used by a different learner in this cohort."
+                        : "is already enrolled in another cohort of the college.");
+                }
+                if (personEnrolled && !string.Equals(enrolledAs, studentNumber, StringComparison.Ordinal))
+                {
+                    report.Add(row, "identity_number", "this learner is already enrolled in this cohort under another student number.");
+                }
+                if (report.Count != errorsBefore)
+                {
+                    report.RejectedRows++;
+                    continue;
+                }
+                if (numberTaken || personEnrolled)
+                {
+                    alreadyEnrolled++; // the same learner under the same number: skipped, never duplicated
+                    continue;
+                }
+
+                imported++;
+                if ((report.Count > 0 && !header.AllowPartial) || existing.SeatsTaken + imported > cohort.Seats)
+                {
+                    continue; // this import ends rolled back or refused: nothing more to write
+                }
                 await copy.StartRowAsync(cancellationToken);
                 await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-                await copy.WriteAsync(row.Row, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(row.Line, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(cohort.Id, NpgsqlDbType.Uuid, cancellationToken);
+                await copy.WriteAsync(cohort.CollegeCode, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(studentNumber, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(displayName, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(hash!, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(IdentityNumber.LastFour(IdentityNumber.Normalize(row.IdentityNumber)), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(IdentityNumber.LastFour(identity!), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync((short)Enrolment.Types.State.WaitingToStart, NpgsqlDbType.Smallint, cancellationToken);
                 await copy.WriteAsync(collegeMentor, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(enterpriseMentor, NpgsqlDbType.Text, cancellationToken);
-                staged++;
+                await copy.WriteAsync(sponsor, NpgsqlDbType.Text, cancellationToken);
             }
             await copy.CompleteAsync(cancellationToken);
         }
-
-        var arguments = new
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
-            cohortId = cohort.Id,
-            college = cohort.CollegeCode,
-            sponsor = cohort.Sponsors.Where(s => s.LeftDate is null).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "",
-            state = (short)Enrolment.Types.State.WaitingToStart,
-        };
-        var conflicting = 0;
-        if (staged > 0)
-        {
-            await connection.ExecuteAsync("ANALYZE roster_staging", transaction: transaction);
-            var lastRow = 0;
-            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(FindConflicts, arguments, transaction,
-                cancellationToken: cancellationToken));
-            while (await reader.ReadAsync(cancellationToken))
+            // Another cohort of the college enrolled one of these student numbers after the keys were loaded. The stream
+            // cannot be read twice, so the whole import is refused (the transaction rolls back) and is to be sent again.
+            throw new Google.Rpc.Status
             {
-                var row = reader.GetInt32(0);
-                report.Add(row, reader.GetInt32(1), reader.GetString(2), reader.GetString(3));
-                if (row != lastRow)
-                {
-                    conflicting++;
-                    lastRow = row;
-                }
-            }
+                Code = (int)Google.Rpc.Code.Aborted,
+                Message = $"Another enrolment into a cohort of college {cohort.CollegeCode} ran at the same time and took some of this roster's " +
+                    "student numbers; nothing was imported. Send the roster again.",
+                Details = { Any.Pack(new ErrorInfo { Reason = "CONCURRENT_ENROLMENT", Domain = ApiErrors.ErrorDomain }) },
+            }.ToRpcException();
         }
-        report.RejectedRows += conflicting;
 
         var response = report.ToResponse();
         if (report.Count > 0 && !header.AllowPartial)
@@ -223,12 +237,12 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
             return response;
         }
 
-        var imported = staged == 0 ? 0 : await connection.ExecuteAsync(new CommandDefinition(Merge, arguments, transaction, cancellationToken: cancellationToken));
         response.RowsImported = imported;
-        response.RowsAlreadyEnrolled = staged - conflicting - imported;
+        response.RowsAlreadyEnrolled = alreadyEnrolled;
         if (imported > 0)
         {
-            var enrolled = await CohortStore.CountEnrolledAsync(connection, transaction, cohort.Id);
+            // No other write reaches this cohort's enrolments while its row is locked, so the count loaded with the keys holds.
+            var enrolled = existing.SeatsTaken + imported;
             if (enrolled > cohort.Seats)
             {
                 ApiErrors.FailedPrecondition("SEATS_EXCEEDED",
@@ -301,6 +315,66 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
         else if (value.Length > maxLength)
         {
             report.Add(row, field, $"must be at most {maxLength} characters (got {value.Length}).");
+        }
+    }
+
+    /// <summary>
+    /// The keys of the learners already enrolled that a roster row can clash with, loaded once per import while the
+    /// cohort is locked: the college's student numbers and this cohort's people, and how many of this cohort's learners
+    /// take a seat.
+    /// </summary>
+    private sealed class ExistingKeys
+    {
+        /// <summary>A student number used in the college: by a learner of this cohort or not, and which person.</summary>
+        public Dictionary<string, (bool InThisCohort, byte[] IdentityHash)> Numbers { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>A person in this cohort (identity hash) and the student number they are enrolled under.</summary>
+        public Dictionary<byte[], string> People { get; } = new(IdentityHashComparer.Instance);
+
+        /// <summary>This cohort's learners that are not withdrawn.</summary>
+        public int SeatsTaken { get; private set; }
+
+        public static async Task<ExistingKeys> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string college,
+            Guid cohortId, CancellationToken cancellationToken)
+        {
+            var keys = new ExistingKeys();
+            await using var command = new NpgsqlCommand(LoadExisting, connection, transaction);
+            command.Parameters.AddWithValue("college", college);
+            command.Parameters.AddWithValue("cohortId", cohortId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var inThisCohort = reader.GetGuid(1) == cohortId;
+                var studentNumber = reader.GetString(2);
+                var identityHash = reader.GetFieldValue<byte[]>(3);
+                if (reader.GetString(0) == college)
+                {
+                    keys.Numbers[studentNumber] = (inThisCohort, identityHash);
+                }
+                if (inThisCohort)
+                {
+                    keys.People[identityHash] = studentNumber;
+                    if (reader.GetInt16(4) != Withdrawn)
+                    {
+                        keys.SeatsTaken++;
+                    }
+                }
+            }
+            return keys;
+        }
+    }
+
+    private sealed class IdentityHashComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly IdentityHashComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] value)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(value);
+            return hash.ToHashCode();
         }
     }
 
