@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -112,6 +113,7 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
 
         var sponsor = cohort.Sponsors.Where(s => s.LeftDate is null).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
         var existing = await ExistingKeys.LoadAsync(connection, transaction, cohort.CollegeCode, cohort.Id, cancellationToken);
+        using var hashing = hasher.StartSession();
         var report = new Report();
         var imported = 0;
         var alreadyEnrolled = 0;
@@ -153,7 +155,7 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
                 else
                 {
                     identity = IdentityNumber.Normalize(row.IdentityNumber);
-                    hash = hasher.Hash(identity);
+                    hash = hashing.Hash(identity);
                     var person = BinaryPrimitives.ReadUInt128LittleEndian(hash);
                     if (seenPeople.TryGetValue(person, out var firstPersonRow))
                     {
@@ -408,23 +410,77 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
         }
     }
 
-    /// <summary>What makes two imports "the same request": caller, cohort, mode and every row, in order.</summary>
+    /// <summary>
+    /// What makes two imports "the same request": caller, cohort, mode and every row, in order. The UTF-8 text is
+    /// gathered in a 64 KB buffer and hashed a buffer at a time (the digest is that of the whole text).
+    /// </summary>
     private sealed class Fingerprint : IDisposable
     {
+        private const byte FieldSeparator = 0x1f;
+        private const byte RecordSeparator = 0x1e;
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        private int _used;
         private byte[]? _result;
 
         public Fingerprint(Caller caller, ImportHeader header) =>
             Append($"{Method}\u001f{caller.Subject}\u001f{caller.Organization}\u001f{header.CohortId:D}\u001f{header.AllowPartial}\u001e");
 
-        public void Add(RosterInput row) =>
-            Append($"{row.StudentNumber}\u001f{row.DisplayName}\u001f{row.IdentityNumber}\u001f{row.CollegeMentor}\u001f{row.EnterpriseMentor}\u001e");
+        public void Add(RosterInput row)
+        {
+            Append(row.StudentNumber, FieldSeparator);
+            Append(row.DisplayName, FieldSeparator);
+            Append(row.IdentityNumber, FieldSeparator);
+            Append(row.CollegeMentor, FieldSeparator);
+            Append(row.EnterpriseMentor, RecordSeparator);
+        }
 
-        private void Append(string text) => _hash.AppendData(Encoding.UTF8.GetBytes(text));
+        private void Append(string text, byte separator)
+        {
+            Append(text);
+            if (_used == _buffer.Length)
+            {
+                Flush();
+            }
+            _buffer[_used++] = separator;
+        }
 
-        public byte[] Finish() => _result ??= _hash.GetHashAndReset();
+        private void Append(string text)
+        {
+            var most = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (_used + most > _buffer.Length)
+            {
+                Flush();
+                if (most > _buffer.Length)
+                {
+                    _hash.AppendData(Encoding.UTF8.GetBytes(text));
+                    return;
+                }
+            }
+            _used += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_used));
+        }
 
-        public void Dispose() => _hash.Dispose();
+        private void Flush()
+        {
+            _hash.AppendData(_buffer.AsSpan(0, _used));
+            _used = 0;
+        }
+
+        public byte[] Finish()
+        {
+            if (_result is null)
+            {
+                Flush();
+                _result = _hash.GetHashAndReset();
+            }
+            return _result;
+        }
+
+        public void Dispose()
+        {
+            _hash.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
     }
 }
 
