@@ -45,6 +45,11 @@ public static class Extensions
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // ASP.NET Core starts an Activity for every request whenever this category can log at all (for the log
+            // scope's trace ids), and the proxy's and clients' HTTP handlers then add a child activity and trace
+            // headers to every outgoing call. Nothing exports them here: switch the category off (it logs request
+            // start/end at Information and start-up failures, which also end the process with the exception).
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
             return builder;
         }
         builder.Logging.AddOpenTelemetry(logging =>
