@@ -119,103 +119,108 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
         var alreadyEnrolled = 0;
         try
         {
-            await using var copy = await connection.BeginBinaryImportAsync(CopyEnrolments, cancellationToken);
-            var seenNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
-            var seenPeople = new Dictionary<UInt128, int>();
-            await foreach (var row in rows.WithCancellation(cancellationToken))
+            var stream = await connection.BeginRawBinaryCopyAsync(CopyEnrolments, cancellationToken);
+            using var copy = new EnrolmentCopy(stream);
+            var completed = false;
+            try
             {
-                report.Received++;
-                fingerprint.Add(row);
-                var errorsBefore = report.Count;
-                var studentNumber = row.StudentNumber.Trim();
-                var displayName = row.DisplayName.Trim();
-                var collegeMentor = row.CollegeMentor.Trim();
-                var enterpriseMentor = row.EnterpriseMentor.Trim();
-                if (CheckStudentNumber(studentNumber) is { } numberProblem)
+                var seenNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
+                var seenPeople = new Dictionary<UInt128, int>();
+                await foreach (var row in rows.WithCancellation(cancellationToken))
                 {
-                    report.Add(row, "student_number", numberProblem);
-                }
-                else if (seenNumbers.TryGetValue(studentNumber, out var firstRow))
-                {
-                    report.Add(row, "student_number", $"duplicates row {firstRow} of this roster.");
-                }
-                else
-                {
-                    seenNumbers[studentNumber] = row.Row;
-                }
-                CheckText(report, row, "display_name", displayName, MaxPersonNameLength, required: true);
-                CheckText(report, row, "college_mentor", collegeMentor, MaxPersonNameLength, required: false);
-                CheckText(report, row, "enterprise_mentor", enterpriseMentor, MaxPersonNameLength, required: false);
-                byte[]? hash = null;
-                string? identity = null;
-                if (IdentityNumber.Check(row.IdentityNumber.Trim()) is { } identityProblem)
-                {
-                    report.Add(row, "identity_number", identityProblem);
-                }
-                else
-                {
-                    identity = IdentityNumber.Normalize(row.IdentityNumber);
-                    hash = hashing.Hash(identity);
-                    var person = BinaryPrimitives.ReadUInt128LittleEndian(hash);
-                    if (seenPeople.TryGetValue(person, out var firstPersonRow))
+                    report.Received++;
+                    fingerprint.Add(row);
+                    var errorsBefore = report.Count;
+                    var studentNumber = row.StudentNumber.Trim();
+                    var displayName = row.DisplayName.Trim();
+                    var collegeMentor = row.CollegeMentor.Trim();
+                    var enterpriseMentor = row.EnterpriseMentor.Trim();
+                    if (CheckStudentNumber(studentNumber) is { } numberProblem)
                     {
-                        report.Add(row, "identity_number", $"the same learner is in row {firstPersonRow} of this roster.");
+                        report.Add(row, "student_number", numberProblem);
+                    }
+                    else if (seenNumbers.TryGetValue(studentNumber, out var firstRow))
+                    {
+                        report.Add(row, "student_number", $"duplicates row {firstRow} of this roster.");
                     }
                     else
                     {
-                        seenPeople[person] = row.Row;
+                        seenNumbers[studentNumber] = row.Row;
                     }
-                }
-                if (report.Count != errorsBefore)
-                {
-                    report.RejectedRows++;
-                    continue;
-                }
+                    CheckText(report, row, "display_name", displayName, MaxPersonNameLength, required: true);
+                    CheckText(report, row, "college_mentor", collegeMentor, MaxPersonNameLength, required: false);
+                    CheckText(report, row, "enterprise_mentor", enterpriseMentor, MaxPersonNameLength, required: false);
+                    byte[]? hash = null;
+                    string? identity = null;
+                    if (IdentityNumber.Check(row.IdentityNumber.Trim()) is { } identityProblem)
+                    {
+                        report.Add(row, "identity_number", identityProblem);
+                    }
+                    else
+                    {
+                        identity = IdentityNumber.Normalize(row.IdentityNumber);
+                        hash = hashing.Hash(identity);
+                        var person = BinaryPrimitives.ReadUInt128LittleEndian(hash);
+                        if (seenPeople.TryGetValue(person, out var firstPersonRow))
+                        {
+                            report.Add(row, "identity_number", $"the same learner is in row {firstPersonRow} of this roster.");
+                        }
+                        else
+                        {
+                            seenPeople[person] = row.Row;
+                        }
+                    }
+                    if (report.Count != errorsBefore)
+                    {
+                        report.RejectedRows++;
+                        continue;
+                    }
 
-                // Against the learners already enrolled: the student number is taken in the college by someone else (or in
-                // another cohort), or the person is already in this cohort under another number.
-                var numberTaken = existing.Numbers.TryGetValue(studentNumber, out var holder);
-                var personEnrolled = existing.People.TryGetValue(hash!, out var enrolledAs);
-                if (numberTaken && !(holder.InThisCohort && holder.IdentityHash.AsSpan().SequenceEqual(hash)))
-                {
-                    report.Add(row, "student_number", holder.InThisCohort
-                        ? "is already used by a different learner in this cohort."
-                        : "is already enrolled in another cohort of the college.");
-                }
-                if (personEnrolled && !string.Equals(enrolledAs, studentNumber, StringComparison.Ordinal))
-                {
-                    report.Add(row, "identity_number", "this learner is already enrolled in this cohort under another student number.");
-                }
-                if (report.Count != errorsBefore)
-                {
-                    report.RejectedRows++;
-                    continue;
-                }
-                if (numberTaken || personEnrolled)
-                {
-                    alreadyEnrolled++; // the same learner under the same number: skipped, never duplicated
-                    continue;
-                }
+                    // Against the learners already enrolled: the student number is taken in the college by someone else (or in
+                    // another cohort), or the person is already in this cohort under another number.
+                    var numberTaken = existing.Numbers.TryGetValue(studentNumber, out var holder);
+                    var personEnrolled = existing.People.TryGetValue(hash!, out var enrolledAs);
+                    if (numberTaken && !(holder.InThisCohort && holder.IdentityHash.AsSpan().SequenceEqual(hash)))
+                    {
+                        report.Add(row, "student_number", holder.InThisCohort
+                            ? "is already used by a different learner in this cohort."
+                            : "is already enrolled in another cohort of the college.");
+                    }
+                    if (personEnrolled && !string.Equals(enrolledAs, studentNumber, StringComparison.Ordinal))
+                    {
+                        report.Add(row, "identity_number", "this learner is already enrolled in this cohort under another student number.");
+                    }
+                    if (report.Count != errorsBefore)
+                    {
+                        report.RejectedRows++;
+                        continue;
+                    }
+                    if (numberTaken || personEnrolled)
+                    {
+                        alreadyEnrolled++; // the same learner under the same number: skipped, never duplicated
+                        continue;
+                    }
 
-                imported++;
-                if ((report.Count > 0 && !header.AllowPartial) || existing.SeatsTaken + imported > cohort.Seats)
-                {
-                    continue; // this import ends rolled back or refused: nothing more to write
+                    imported++;
+                    if ((report.Count > 0 && !header.AllowPartial) || existing.SeatsTaken + imported > cohort.Seats)
+                    {
+                        continue; // this import ends rolled back or refused: nothing more to write
+                    }
+                    await copy.AddAsync(Guid.CreateVersion7(), cohort.Id, cohort.CollegeCode, studentNumber, displayName, hash!,
+                        IdentityNumber.LastFour(identity!), (short)Enrolment.Types.State.WaitingToStart, collegeMentor, enterpriseMentor, sponsor,
+                        cancellationToken);
                 }
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-                await copy.WriteAsync(cohort.Id, NpgsqlDbType.Uuid, cancellationToken);
-                await copy.WriteAsync(cohort.CollegeCode, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(studentNumber, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(displayName, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(hash!, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(IdentityNumber.LastFour(identity!), NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync((short)Enrolment.Types.State.WaitingToStart, NpgsqlDbType.Smallint, cancellationToken);
-                await copy.WriteAsync(collegeMentor, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(enterpriseMentor, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(sponsor, NpgsqlDbType.Text, cancellationToken);
+                completed = true;
+                await copy.CompleteAsync(cancellationToken);
             }
-            await copy.CompleteAsync(cancellationToken);
+            finally
+            {
+                if (!completed)
+                {
+                    // The roster stream failed (or was cancelled): abandon the COPY rather than end it; the transaction rolls back.
+                    await stream.CancelAsync();
+                }
+            }
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
@@ -364,6 +369,98 @@ public sealed class RosterImport(NpgsqlDataSource dataSource, IdentityHasher has
             }
             return keys;
         }
+    }
+
+    /// <summary>
+    /// Enrolment rows in PostgreSQL's binary COPY format (a header, then per row a field count and each field as a
+    /// length and its bytes, then -1), gathered in a 64 KB buffer and sent to the raw COPY stream a buffer at a time:
+    /// the same bytes the binary importer sends, without its per-value parameter binding.
+    /// </summary>
+    private sealed class EnrolmentCopy : IDisposable
+    {
+        private static readonly byte[] Signature = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xff, (byte)'\r', (byte)'\n', 0];
+        private const short Fields = 11;
+        private readonly NpgsqlRawCopyStream _stream;
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        private int _used;
+
+        public EnrolmentCopy(NpgsqlRawCopyStream stream)
+        {
+            _stream = stream;
+            Signature.CopyTo(_buffer, 0);
+            BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(Signature.Length), 0); // flags
+            BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(Signature.Length + 4), 0); // header extension length
+            _used = Signature.Length + 8;
+        }
+
+        public async ValueTask AddAsync(Guid id, Guid cohortId, string college, string studentNumber, string displayName, byte[] identityHash,
+            string identityLast4, short state, string collegeMentor, string enterpriseMentor, string sponsor, CancellationToken cancellationToken)
+        {
+            var most = 2 + Fields * 4 + 16 + 16 + identityHash.Length + 2 + Encoding.UTF8.GetMaxByteCount(
+                college.Length + studentNumber.Length + displayName.Length + identityLast4.Length + collegeMentor.Length + enterpriseMentor.Length + sponsor.Length);
+            if (_used + most > _buffer.Length)
+            {
+                await FlushAsync(cancellationToken);
+                if (most > _buffer.Length)
+                {
+                    throw new InvalidOperationException($"A roster row of up to {most} bytes does not fit the COPY buffer.");
+                }
+            }
+            var row = _buffer.AsSpan(_used);
+            BinaryPrimitives.WriteInt16BigEndian(row, Fields);
+            var at = 2;
+            at += Uuid(row[at..], id);
+            at += Uuid(row[at..], cohortId);
+            at += Text(row[at..], college);
+            at += Text(row[at..], studentNumber);
+            at += Text(row[at..], displayName);
+            BinaryPrimitives.WriteInt32BigEndian(row[at..], identityHash.Length);
+            identityHash.CopyTo(row[(at + 4)..]);
+            at += 4 + identityHash.Length;
+            at += Text(row[at..], identityLast4);
+            BinaryPrimitives.WriteInt32BigEndian(row[at..], 2);
+            BinaryPrimitives.WriteInt16BigEndian(row[(at + 4)..], state);
+            at += 6;
+            at += Text(row[at..], collegeMentor);
+            at += Text(row[at..], enterpriseMentor);
+            at += Text(row[at..], sponsor);
+            _used += at;
+        }
+
+        private static int Uuid(Span<byte> span, Guid value)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span, 16);
+            value.TryWriteBytes(span[4..], bigEndian: true, out _);
+            return 20;
+        }
+
+        private static int Text(Span<byte> span, string value)
+        {
+            var length = Encoding.UTF8.GetBytes(value, span[4..]);
+            BinaryPrimitives.WriteInt32BigEndian(span, length);
+            return 4 + length;
+        }
+
+        private async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
+            _used = 0;
+        }
+
+        /// <summary>Sends the trailer and ends the COPY; a refusal by the database (a unique index) is thrown here.</summary>
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            if (_used + 2 > _buffer.Length)
+            {
+                await FlushAsync(cancellationToken);
+            }
+            BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), -1);
+            _used += 2;
+            await FlushAsync(cancellationToken);
+            await _stream.DisposeAsync();
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
     }
 
     private sealed class IdentityHashComparer : IEqualityComparer<byte[]>
