@@ -167,6 +167,29 @@ public sealed class ImportTests(CohortsFixture fixture)
         Assert.Equal(0, await EnrolmentCountAsync(small.Name));
     }
 
+    [Fact]
+    public async Task Import_StreamBreaksMidway_NothingWritten_NextImportWorks()
+    {
+        var cohort = await _as.RecruitingAsync(seats: 300, commitment: 1);
+        using (var call = _as.CollegeClient.ImportEnrolments())
+        {
+            var header = new ImportEnrolmentsRequest.Types.Header { Parent = cohort.Name };
+            await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest { Header = header }, TestContext.Current.CancellationToken);
+            var rows = new RosterRows();
+            rows.Rows.AddRange(Roster(300, "M"));
+            await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest { Rows = rows }, TestContext.Current.CancellationToken);
+            await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest { Header = header }, TestContext.Current.CancellationToken);
+            await call.RequestStream.CompleteAsync();
+            await GrpcAssert.InvalidFields(() => call.ResponseAsync, "rows");
+        }
+        Assert.Equal(0, await EnrolmentCountAsync(cohort.Name));
+
+        // The abandoned COPY left nothing behind: the same roster goes in whole afterwards.
+        var response = await Actors.ImportAsync(_as.CollegeClient, cohort.Name, Roster(300, "M"));
+        Assert.Equal(300, response.RowsImported);
+        Assert.Equal(300, await EnrolmentCountAsync(cohort.Name));
+    }
+
     private HttpRequestMessage CsvRequest(string cohortName, string csv, string query = "")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{cohortName}:importEnrolments{query}")
