@@ -34,6 +34,9 @@ foreach (var service in services)
 var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithGrpcAndHttpEndpoints(builder.Configuration.Port("Gateway:GrpcPort", 8080), builder.Configuration.Port("Gateway:HttpPort", 8081))
     .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
+    // A 64 MB gen0 budget: the proxy allocates per request and keeps nothing, so fewer, cheaper collections
+    // (bench, pairwise on this machine: ~8% less CPU per request, 10.9–13.2k → 13.8–14.7k req/s at saturation).
+    .WithEnvironment("DOTNET_GCgen0size", "0x4000000")
     .WithIdentity(identity)
     .WithReferencesTo(services);
 
