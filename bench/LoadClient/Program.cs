@@ -4,6 +4,8 @@ using Collaboration.Bench;
 // closed-loop load with latency percentiles, the list table's bulk load, and the report.
 // Every command prints "key<TAB>value" lines that bench/run records.
 var options = Options.Parse(args.Skip(1));
+// Pinned to one core the pool would start with one worker and grow slowly: start with enough for the open loop.
+ThreadPool.SetMinThreads(Math.Max(8, Environment.ProcessorCount * 4), Math.Max(8, Environment.ProcessorCount * 4));
 try
 {
     return args.FirstOrDefault() switch
