@@ -16,8 +16,6 @@ public sealed record AllianceOutcome(SeedAlliance Seed, Alliance Alliance, bool 
 public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor admin, Func<SeedOrganization, Actor> ownerOf,
     ILogger logger, TextWriter output)
 {
-    private static readonly ActivitySource Activity = new(typeof(AllianceSeeder).Assembly.GetName().Name!);
-
     public async Task<IReadOnlyList<AllianceOutcome>> SeedAsync(CancellationToken cancellationToken)
     {
         if (!await client.WaitForAsync("the Alliances API", admin,
@@ -26,22 +24,8 @@ public sealed class AllianceSeeder(GatewayClient client, SeedData data, Actor ad
             output.WriteLine($"Skipped {data.Alliances.Count} alliances: {client.Address} does not serve collaboration.alliances.v1 (UNIMPLEMENTED).");
             return [];
         }
-        var outcomes = new List<AllianceOutcome>();
-        foreach (var seed in data.Alliances)
-        {
-            using var activity = Activity.StartActivity($"seed alliance {seed.Slug}");
-            AllianceOutcome outcome;
-            try
-            {
-                outcome = await SeedAllianceAsync(seed, cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
-            {
-                throw new SeedException($"alliance '{seed.Slug}': {GatewayClient.Describe(e)}");
-            }
-            outcomes.Add(outcome);
-            output.WriteLine(Line(outcome));
-        }
+        var outcomes = await GatewayClient.SeedEachAsync(data.Alliances, "alliance", s => s.Slug,
+            s => SeedAllianceAsync(s, cancellationToken), Line, output);
         var created = outcomes.Count(o => o.Created);
         var off = outcomes.Count(o => o.Alliance.State != o.Seed.State);
         output.WriteLine($"Done: {outcomes.Count} alliances, {created} created, {outcomes.Count - created} already present"

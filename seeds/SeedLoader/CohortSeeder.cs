@@ -34,8 +34,6 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
     public const string AddressKey = "Seeds:ApprenticeshipsGrpcUrl";
     private const int PageSize = 200;
     private const int RosterBatch = 50;
-    private static readonly ActivitySource Activity = new(typeof(CohortSeeder).Assembly.GetName().Name!);
-
     /// <summary>
     /// Loads cohorts.json from <paramref name="dataDirectory"/> (skipped when absent; exit code 2 when invalid) through the
     /// gateway, or straight to the service at <c>Seeds__ApprenticeshipsGrpcUrl</c>.
@@ -90,22 +88,8 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
             output.WriteLine($"Skipped {seeds.Cohorts.Count} cohorts: {client.Address} does not serve collaboration.apprenticeships.v1 (UNIMPLEMENTED).");
             return [];
         }
-        var outcomes = new List<CohortOutcome>();
-        foreach (var seed in seeds.Cohorts)
-        {
-            using var activity = Activity.StartActivity($"seed cohort {seed.Slug}");
-            CohortOutcome outcome;
-            try
-            {
-                outcome = await SeedCohortAsync(seed, cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
-            {
-                throw new SeedException($"cohort '{seed.Slug}': {GatewayClient.Describe(e)}");
-            }
-            outcomes.Add(outcome);
-            output.WriteLine(Line(outcome));
-        }
+        var outcomes = await GatewayClient.SeedEachAsync(seeds.Cohorts, "cohort", s => s.Slug,
+            s => SeedCohortAsync(s, cancellationToken), Line, output);
 
         var created = outcomes.Count(o => o.Created);
         var off = outcomes.Where(o => o.Cohort.State != o.Seed.State).ToList();

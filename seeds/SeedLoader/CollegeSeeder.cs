@@ -26,8 +26,6 @@ public sealed class CollegeSeeder(GatewayClient client, SeedData data, Actor adm
     ILogger logger, TextWriter output)
 {
     private const int PageSize = 200;
-    private static readonly ActivitySource Activity = new(typeof(CollegeSeeder).Assembly.GetName().Name!);
-
     public async Task<IReadOnlyList<CollegeOutcome>> SeedAsync(CancellationToken cancellationToken)
     {
         if (!await client.WaitForAsync("the Industrial Colleges API", admin,
@@ -36,22 +34,8 @@ public sealed class CollegeSeeder(GatewayClient client, SeedData data, Actor adm
             output.WriteLine($"Skipped {data.Colleges.Count} industrial colleges: {client.Address} does not serve collaboration.colleges.v1 (UNIMPLEMENTED).");
             return [];
         }
-        var outcomes = new List<CollegeOutcome>();
-        foreach (var seed in data.Colleges)
-        {
-            using var activity = Activity.StartActivity($"seed industrial college {seed.Slug}");
-            CollegeOutcome outcome;
-            try
-            {
-                outcome = await SeedCollegeAsync(seed, cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
-            {
-                throw new SeedException($"industrial college '{seed.Slug}': {GatewayClient.Describe(e)}");
-            }
-            outcomes.Add(outcome);
-            output.WriteLine(Line(outcome));
-        }
+        var outcomes = await GatewayClient.SeedEachAsync(data.Colleges, "industrial college", s => s.Slug,
+            s => SeedCollegeAsync(s, cancellationToken), Line, output);
 
         var created = outcomes.Count(o => o.Created);
         var off = outcomes.Where(o => o.College.State != o.Seed.State).ToList();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Collaboration.Alliances.V1;
@@ -55,6 +56,42 @@ public static class RequestIds
 
 public sealed class GatewayClient : IDisposable
 {
+    private static readonly ActivitySource Activity = new(typeof(GatewayClient).Assembly.GetName().Name!);
+
+    /// <summary>
+    /// The walk every seeder does: each record in turn, in a trace span of its own, a line printed per outcome; a call
+    /// the API refuses stops the load with an error that names the record (<paramref name="kind"/> and its slug).
+    /// </summary>
+    public static async Task<List<TOutcome>> SeedEachAsync<TSeed, TOutcome>(IEnumerable<TSeed> seeds, string kind, Func<TSeed, string> slug,
+        Func<TSeed, Task<IReadOnlyList<TOutcome>>> seedOne, Func<TOutcome, string> line, TextWriter output)
+    {
+        var outcomes = new List<TOutcome>();
+        foreach (var seed in seeds)
+        {
+            using var activity = Activity.StartActivity($"seed {kind} {slug(seed)}");
+            IReadOnlyList<TOutcome> seeded;
+            try
+            {
+                seeded = await seedOne(seed);
+            }
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+            {
+                throw new SeedException($"{kind} '{slug(seed)}': {Describe(e)}");
+            }
+            foreach (var outcome in seeded)
+            {
+                outcomes.Add(outcome);
+                output.WriteLine(line(outcome));
+            }
+        }
+        return outcomes;
+    }
+
+    /// <summary><see cref="SeedEachAsync{TSeed, TOutcome}(IEnumerable{TSeed}, string, Func{TSeed, string}, Func{TSeed, Task{IReadOnlyList{TOutcome}}}, Func{TOutcome, string}, TextWriter)"/> for seeders with one outcome per record.</summary>
+    public static Task<List<TOutcome>> SeedEachAsync<TSeed, TOutcome>(IEnumerable<TSeed> seeds, string kind, Func<TSeed, string> slug,
+        Func<TSeed, Task<TOutcome>> seedOne, Func<TOutcome, string> line, TextWriter output) =>
+        SeedEachAsync<TSeed, TOutcome>(seeds, kind, slug, async seed => [await seedOne(seed)], line, output);
+
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan ReadyBudget = TimeSpan.FromSeconds(120);
     public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);

@@ -38,25 +38,8 @@ public sealed class LabSeeder(GatewayClient client, SeedData data, Actor admin, 
             output.WriteLine($"Skipped {data.Labs.Count} labs: {client.Address} does not serve collaboration.labs.v1 (UNIMPLEMENTED).");
             return [];
         }
-        var outcomes = new List<LabOutcome>();
-        foreach (var seed in data.Labs)
-        {
-            using var activity = Activity.StartActivity($"seed lab {seed.Slug}");
-            IReadOnlyList<LabOutcome> seeded;
-            try
-            {
-                seeded = await SeedLabAsync(seed, cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
-            {
-                throw new SeedException($"lab '{seed.Slug}': {GatewayClient.Describe(e)}");
-            }
-            foreach (var outcome in seeded)
-            {
-                outcomes.Add(outcome);
-                output.WriteLine(Line(outcome));
-            }
-        }
+        var outcomes = await GatewayClient.SeedEachAsync(data.Labs, "lab", s => s.Slug,
+            s => SeedLabAsync(s, cancellationToken), Line, output);
 
         var labs = outcomes.Where(o => o.UpgradeOf is null).ToList();
         var upgrades = outcomes.Count - labs.Count;
