@@ -50,7 +50,6 @@ public sealed class AuthorityValidationTests(IdentityFixture fixture) : IAsyncLi
         {
             ["Auth:Authority"] = fixture.BaseUrl,
             ["Auth:RequireHttpsMetadata"] = "false",
-            ["Auth:GrantCacheSeconds"] = "0",
         });
         _issuerKey = KeyFiles.Load(null, fixture.KeyDirectory, "signing-key.pem");
         _issuer = IdentityFixture.Payload(await fixture.AdminTokenAsync()).GetProperty("iss").GetString()!;

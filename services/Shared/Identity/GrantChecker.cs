@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Collaboration.Shared.Errors;
 using Grpc.Core;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace Collaboration.Shared.Identity;
 
@@ -13,11 +12,11 @@ namespace Collaboration.Shared.Identity;
 /// otherwise the identity service is asked (with the caller's own token, so nobody can ask on
 /// another organisation's behalf) whether the owner granted the caller's organisation editor or
 /// viewer rights on that record; a grant never lifts a person above their role in their own
-/// organisation. Positive answers are never cached, so a revocation takes effect on the next call;
-/// "no grant" answers may be (<see cref="AuthOptions.GrantCacheSeconds"/>, off by default).
+/// organisation. Nothing is cached: a grant works, and a revocation bites, on the partner's next call; the
+/// lookup happens only when the service's own visibility rule has already said no.
 /// Without <c>Auth:Authority</c> (the development key) there are no grants.
 /// </summary>
-public sealed class GrantChecker(IHttpClientFactory httpClients, IMemoryCache cache, AuthOptions options)
+public sealed class GrantChecker(IHttpClientFactory httpClients, AuthOptions options)
 {
     public const string HttpClientName = "collaboration-identity";
 
@@ -39,17 +38,7 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, IMemoryCache ca
         {
             return null;
         }
-        var key = $"grant|{caller.Organization}|{caller.Role}|{ownerOrganization}|{resource}";
-        if (options.GrantCacheSeconds > 0 && cache.TryGetValue(key, out CallerRole? cached))
-        {
-            return cached;
-        }
-        var role = await AskAsync(bearerToken, resource, ownerOrganization, ct);
-        if (role is null && options.GrantCacheSeconds > 0)
-        {
-            cache.Set(key, role, TimeSpan.FromSeconds(options.GrantCacheSeconds));
-        }
-        return role;
+        return await AskAsync(bearerToken, resource, ownerOrganization, ct);
     }
 
     /// <summary>

@@ -26,12 +26,6 @@ public sealed class AuthOptions
     public string Authority { get; set; } = "";
     /// <summary>Refuse to fetch the discovery document over plain HTTP (turn off in development only).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
-    /// <summary>
-    /// How long a "no grant" answer is reused (seconds). 0, the default, asks every time, so a new grant works on
-    /// the partner's next call; positive answers are never reused, so a revocation always takes effect at once.
-    /// The lookup happens only when a service's own visibility rule has already said no.
-    /// </summary>
-    public int GrantCacheSeconds { get; set; }
 
     public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 
@@ -125,15 +119,13 @@ public static class JwtAuthentication
 
     private static void AddGrantChecker(this IHostApplicationBuilder builder, AuthOptions options)
     {
-        builder.Services.AddMemoryCache();
         var http = builder.Services.AddHttpClient(GrantChecker.HttpClientName);
         if (options.UsesAuthority)
         {
             var authority = options.Authority.EndsWith('/') ? options.Authority : options.Authority + "/";
             http.ConfigureHttpClient(client => client.BaseAddress = new Uri(authority, UriKind.Absolute));
         }
-        builder.Services.AddSingleton(sp => new GrantChecker(
-            sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(), options));
+        builder.Services.AddSingleton(sp => new GrantChecker(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), options));
     }
 
     /// <summary>Mints a development token. Used by the token command, the seeds loader and tests.</summary>
