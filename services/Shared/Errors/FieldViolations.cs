@@ -12,6 +12,8 @@ public sealed class FieldViolations
 
     public bool IsEmpty => _violations.Count == 0;
 
+    public IReadOnlyList<BadRequest.Types.FieldViolation> All => _violations;
+
     public FieldViolations Add(string field, string description)
     {
         _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });

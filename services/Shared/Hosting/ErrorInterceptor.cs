@@ -1,3 +1,4 @@
+using Collaboration.Shared.Data;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,8 @@ namespace Collaboration.Shared.Hosting;
 
 /// <summary>
 /// Turns failures a client did not cause into honest statuses: a database that is down is
-/// UNAVAILABLE (retryable), a lost serialization race ABORTED, anything else INTERNAL with no
-/// stack trace. Statuses thrown on purpose (RpcException) pass through untouched.
+/// UNAVAILABLE (retryable), a lost serialization race ABORTED, anything else (a database error
+/// included) INTERNAL with a generic message, the details only in the log. Statuses thrown on purpose (RpcException) pass through untouched.
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
@@ -50,7 +51,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return new RpcException(new Status(StatusCode.Aborted, "A concurrent change won; retry the call."));
             case PostgresException { SqlState: PostgresErrorCodes.UndefinedTable }:
                 return new RpcException(new Status(StatusCode.Unavailable, "The service is still preparing its database; retry shortly."));
-            case NpgsqlException or TimeoutException:
+            case Exception when DatabaseFailures.IsOutage(exception):
                 logger.LogWarning("Database unavailable in {Method}: {Message}", context.Method, exception.Message);
                 return new RpcException(new Status(StatusCode.Unavailable, "The database is unavailable; retry shortly."));
             default:

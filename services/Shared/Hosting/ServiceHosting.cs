@@ -2,6 +2,7 @@ using System.Reflection;
 using Collaboration.Shared.Caching;
 using Collaboration.Shared.Data;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Validation;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -29,7 +30,8 @@ public static class ServiceHosting
     /// Everything a Collaboration gRPC service needs the same way: service defaults, its own
     /// PostgreSQL database (migrated from the .sql files embedded in <paramref name="serviceAssembly"/>),
     /// the optional cache, bearer-token authentication, gRPC with JSON transcoding, OpenAPI,
-    /// reflection and health.
+    /// reflection and health. Every request passes <see cref="RequestValidationInterceptor"/> (text characters,
+    /// industry chains) before its handler.
     /// </summary>
     public static IHostApplicationBuilder AddCollaborationService(this IHostApplicationBuilder builder, string databaseName,
         Assembly serviceAssembly, string title)
@@ -84,9 +86,12 @@ public static class ServiceHosting
 
         builder.AddCollaborationAuthentication();
 
+        builder.Services.AddSingleton(IndustryChains.Embedded());
+        builder.Services.AddSingleton<RequestValidationInterceptor>();
         builder.Services.AddGrpc(options =>
         {
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<RequestValidationInterceptor>();
             options.MaxReceiveMessageSize = 4 * 1024 * 1024;
             options.EnableDetailedErrors = false;
         }).AddJsonTranscoding(options =>
