@@ -24,7 +24,7 @@ public sealed class AlliancesFixture : IAsyncLifetime
 
     /// <summary>Another replica: same or another database, with or without a cache.</summary>
     public Task<ServiceHost> StartReplicaAsync(string database, string? cache) =>
-        ServiceHost.StartAsync(b => b.AddAllianceServices(), a => a.MapCollaborationService<AlliancesGrpcService>(),
+        ServiceHost.StartAsync(b => { b.AddAllianceServices(); TestChains.Accept(b.Services); }, a => a.MapCollaborationService<AlliancesGrpcService>(),
             new Dictionary<string, string?>
             {
                 ["ConnectionStrings:alliancesdb"] = Postgres.ConnectionString(database),

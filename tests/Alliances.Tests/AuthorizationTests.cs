@@ -14,7 +14,7 @@ public sealed class AuthorizationTests(AlliancesFixture fixture)
     [Fact]
     public async Task Draft_OtherOrganisation_CannotSeeItAnywhere()
     {
-        var alliance = await _as.CreateAsync(chain: $"chain-{Guid.NewGuid():N}"[..20]);
+        var alliance = await _as.CreateAsync(chain: TestChains.New());
 
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.Other.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.Other.ListMembersAsync(new ListMembersRequest { Parent = alliance.Name }).ResponseAsync);
@@ -101,7 +101,7 @@ public sealed class AuthorizationTests(AlliancesFixture fixture)
     [Fact]
     public async Task PageToken_GrantsNothing_AndIsBoundToItsQuery()
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..20];
+        var chain = TestChains.New();
         for (var i = 0; i < 3; i++)
         {
             await _as.CreateAsync(chain: chain);
@@ -114,6 +114,6 @@ public sealed class AuthorizationTests(AlliancesFixture fixture)
         Assert.Empty(replay.Alliances);
         // The same token with another filter is refused.
         await GrpcAssert.InvalidFields(() => _as.Lead.ListAlliancesAsync(
-            new ListAlliancesRequest { IndustryChain = chain + "x", PageToken = first.NextPageToken }).ResponseAsync, "page_token");
+            new ListAlliancesRequest { IndustryChain = TestChains.New(), PageToken = first.NextPageToken }).ResponseAsync, "page_token");
     }
 }

@@ -16,7 +16,7 @@ public sealed class ListAndCacheTests(AlliancesFixture fixture)
     [Fact]
     public async Task ListAlliances_PagingWhileRowsAreInserted_NoDuplicatesNoGaps()
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..20];
+        var chain = TestChains.New();
         var existing = new List<string>();
         for (var i = 0; i < 25; i++)
         {
@@ -54,7 +54,7 @@ public sealed class ListAndCacheTests(AlliancesFixture fixture)
     [Fact]
     public async Task ListAlliances_Filters_StateChainMemberYear()
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..20];
+        var chain = TestChains.New();
         var draft = await _as.CreateAsync(chain: chain);
         var approved = await _as.ApprovedAsync();
         await _as.Lead.UpdateAllianceAsync(new UpdateAllianceRequest
@@ -140,7 +140,7 @@ public sealed class ListAndCacheTests(AlliancesFixture fixture)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/alliances")
         {
-            Content = new StringContent("""{"displayName":"","industryChain":"steel","leadOrganization":{"creditCode":"91350100M000100Y44","name":"X"}}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent("""{"displayName":"","industryChain":"steel-new-materials","leadOrganization":{"creditCode":"91350100M000100Y44","name":"X"}}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.For(_as.Enterprise, "enterprise"));
         using var response = await fixture.Service.Http.SendAsync(request, TestContext.Current.CancellationToken);

@@ -32,7 +32,7 @@ public sealed class CohortsFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
-        Service = await ServiceHost.StartAsync(b => b.AddApprenticeshipServices(),
+        Service = await ServiceHost.StartAsync(b => { b.AddApprenticeshipServices(); TestChains.Accept(b.Services); },
             a => { a.MapCollaborationService<CohortsGrpcService>(); a.MapRosterCsvImport(); },
             new Dictionary<string, string?>
             {

@@ -51,7 +51,7 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
     [MemberData(nameof(ListFilters))]
     public async Task ListCohorts_AnyFilter_NeverShowsAnotherCollegesCohorts(string filter)
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..24];
+        var chain = TestChains.New();
         var cohort = await _as.CreateAsync(chain: chain);
 
         // The filter does match the cohort: its college sees it through it.
@@ -70,7 +70,7 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
     [Fact]
     public async Task ListCohorts_CollegesPageTokenReplayedByAStranger_RevealsNothing_AndStaysBoundToTheQuery()
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..24];
+        var chain = TestChains.New();
         for (var i = 0; i < 3; i++)
         {
             await _as.CreateAsync(chain: chain);

@@ -53,7 +53,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
     /// </summary>
     private async Task<(Cohort A, Cohort B, string Chain)> HandComputedFixtureAsync()
     {
-        var chain = $"chain-{Guid.NewGuid():N}"[..24];
+        var chain = TestChains.New();
         var a = await _as.RecruitingAsync(twoSponsors: true, chain: chain, commitment: 4);
         var b = await _as.RecruitingAsync(chain: chain, commitment: 2);
         var learnersA = await TrainedAsync(a, 6, withdrawn: 1);

@@ -27,7 +27,7 @@ public sealed class CollegeGrantTests(PlatformFixture platform)
             {
                 DisplayName = $"Grant test college {Guid.NewGuid():N}",
                 HostCollege = new Organization { Name = "E2E Vocational College" },
-                IndustryChain = "grant-tests",
+                IndustryChain = "culture-tourism",
                 AnnualEnrolmentCapacity = 240,
                 MajorCatalogueYear = 2021,
                 Majors = { new Major { Code = "430102" } },
@@ -96,7 +96,7 @@ public sealed class CollegeGrantTests(PlatformFixture platform)
             partner.ListAuditEntriesAsync(new ListAuditEntriesRequest { Parent = college.Name }, Deadline).ResponseAsync));
         var list = await partner.ListIndustrialCollegesAsync(new ListIndustrialCollegesRequest
         {
-            PageSize = 200, State = IndustrialCollege.Types.State.Planning, IndustryChain = "grant-tests",
+            PageSize = 200, State = IndustrialCollege.Types.State.Planning, IndustryChain = "culture-tourism",
         }, Deadline);
         Assert.DoesNotContain(list.IndustrialColleges, c => c.Name == other.Name);
         Assert.Equal(renamed.Etag, (await GetAsync(host, college.Name)).Etag);

@@ -22,7 +22,7 @@ public sealed class CollegesFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
-        Service = await ServiceHost.StartAsync(b => b.AddIndustrialCollegeServices(), a => a.MapCollaborationService<IndustrialCollegesGrpcService>(),
+        Service = await ServiceHost.StartAsync(b => { b.AddIndustrialCollegeServices(); TestChains.Accept(b.Services); }, a => a.MapCollaborationService<IndustrialCollegesGrpcService>(),
             new Dictionary<string, string?>
             {
                 ["ConnectionStrings:collegesdb"] = Postgres.ConnectionString(Database),

@@ -16,7 +16,7 @@ public sealed class ObjectLevelTests(CollegesFixture fixture)
 {
     private readonly Actors _as = new(fixture.Service);
 
-    private static string Chain() => $"chain-{Guid.NewGuid():N}"[..20];
+    private static string Chain() => TestChains.New();
 
     private static IndustrialCollege NewCollege(string chain)
     {
