@@ -33,6 +33,8 @@ public sealed record MigrationSource(Assembly ServiceAssembly, string Connection
 /// Creates the service's database if it is missing, then applies versioned .sql scripts (embedded
 /// resources) under a PostgreSQL advisory lock, so replicas starting together never race.
 /// Each script runs in its own transaction together with its row in <c>schema_migrations</c>.
+/// Not DbUp: it takes no lock (replicas would race), is synchronous, and keeping the existing journal, ids and
+/// health state would need a custom journal, script list, lock and log around it, more code than this class.
 /// </summary>
 public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, MigrationSource source, MigrationState state,
     ILogger<DatabaseMigrator> logger) : BackgroundService
