@@ -54,6 +54,7 @@ public sealed class CreditCodeTests
     [InlineData("12431300", "431300", true, "娄底市")]
     [InlineData("91431382", "431382", true, "涟源市")]
     [InlineData("91430100", "430100", false, null)] // Changsha: the same province, another city
+    [InlineData("91431000", "431000", false, null)] // Chenzhou: 431xxx, but not 4313xx
     [InlineData("91350100", "350100", false, null)]
     [InlineData("91431399", "431399", true, null)] // in the city's range, not a division GB/T 2260 lists
     public void Division_IsCharacters3To8_InCityWhen4313(string first8, string division, bool inCity, string? name)
