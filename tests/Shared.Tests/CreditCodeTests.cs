@@ -48,4 +48,27 @@ public sealed class CreditCodeTests
         Assert.Contains(bodies, b => CreditCode.OrganizationCodeCheck(b) == 'X');
         Assert.Contains(bodies, b => CreditCode.OrganizationCodeCheck(b) == '0');
     }
+
+    [Theory]
+    [InlineData("91431302", "431302", true, "娄星区")]
+    [InlineData("12431300", "431300", true, "娄底市")]
+    [InlineData("91431382", "431382", true, "涟源市")]
+    [InlineData("91430100", "430100", false, null)] // Changsha: the same province, another city
+    [InlineData("91431000", "431000", false, null)] // Chenzhou: 431xxx, but not 4313xx
+    [InlineData("91350100", "350100", false, null)]
+    [InlineData("91431399", "431399", true, null)] // in the city's range, not a division GB/T 2260 lists
+    public void Division_IsCharacters3To8_InCityWhen4313(string first8, string division, bool inCity, string? name)
+    {
+        var code = CreditCode.Complete($"{first8}MA4L3K7P");
+
+        Assert.Equal(division, CreditCode.Division(code));
+        Assert.Equal(inCity, CreditCode.IsInCity(code));
+        Assert.Equal(name, CreditCode.CityDivisionName(division));
+    }
+
+    [Theory]
+    [InlineData("91431302MA4L3K7P3X")]
+    [InlineData("914313")]
+    public void Division_OfAnInvalidCode_Throws(string code) =>
+        Assert.Throws<ArgumentException>(() => CreditCode.Division(code));
 }

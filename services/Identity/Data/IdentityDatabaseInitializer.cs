@@ -35,6 +35,11 @@ public sealed class IdentityDatabaseInitializer(IServiceScopeFactory scopes, ICo
     public const string ConnectionName = "identitydb";
     private const long LockKey = 0x436F6C6C61624964; // "CollabId"
 
+    /// <summary>The directory's search by name prefix (lower-cased, so Latin letters match in either case).</summary>
+    private const string NamePrefixIndex = """
+        CREATE INDEX IF NOT EXISTS organizations_name_prefix ON organizations (lower("Name") text_pattern_ops)
+        """;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var connectionString = configuration.GetConnectionString(ConnectionName)
@@ -56,6 +61,8 @@ public sealed class IdentityDatabaseInitializer(IServiceScopeFactory scopes, ICo
                     var db = scope.ServiceProvider.GetRequiredService<IdentityDb>();
                     state.Set("creating the schema");
                     await db.Database.EnsureCreatedAsync(stoppingToken);
+                    // EnsureCreated builds nothing on a database that already exists, so the directory's index is added here.
+                    await db.Database.ExecuteSqlRawAsync(NamePrefixIndex, stoppingToken);
                     state.Set("registering clients and accounts");
                     await RegisterClientsAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), stoppingToken);
                     await RegisterAccountsAsync(db, scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>(), stoppingToken);
@@ -163,9 +170,9 @@ public sealed class IdentityDatabaseInitializer(IServiceScopeFactory scopes, ICo
         var now = DateTimeOffset.UtcNow;
         foreach (var organization in options.Value.Organizations)
         {
-            if (!OrganizationKinds.IsCreditCode(organization.Code) || !OrganizationKinds.All.Contains(organization.Kind))
+            if (!Shared.Validation.CreditCode.IsValid(organization.Code) || !OrganizationKinds.All.Contains(organization.Kind))
             {
-                throw new InvalidOperationException($"Identity:Organizations entry '{organization.Code}' needs a credit code and a known kind.");
+                throw new InvalidOperationException($"Identity:Organizations entry '{organization.Code}' needs a valid credit code (both check characters) and a known kind.");
             }
             var row = await db.Organizations.FindAsync([organization.Code], ct);
             if (row is null)

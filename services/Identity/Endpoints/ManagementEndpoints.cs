@@ -21,7 +21,6 @@ public sealed record ApiCaller(string Subject, string? Organization, string Role
         user.FindFirstValue("sub") ?? "", user.FindFirstValue(Principals.OrganizationClaim), user.FindFirstValue("role") ?? "");
 }
 
-public sealed record CreateOrganizationRequest(string Code, string Name, string Kind);
 public sealed record InviteUserRequest(string Email, string Role, string? Organization);
 public sealed record ChangeRoleRequest(string Role);
 public sealed record AcceptInvitationRequest(string Email, string Code, string Password);
@@ -45,7 +44,7 @@ public static class ManagementEndpoints
         var api = app.MapGroup("/api").RequireAuthorization(policy => policy
             .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser());
-        api.MapPost("/organizations", CreateOrganizationAsync);
+        api.MapOrganizationEndpoints();
         api.MapGet("/users", ListUsersAsync);
         api.MapPost("/users", InviteUserAsync);
         api.MapPatch("/users/{id:guid}", ChangeRoleAsync);
@@ -72,27 +71,6 @@ public static class ManagementEndpoints
 
     private static GrantView View(Grant g) => new(g.Id, g.Resource, g.GrantorOrganization, g.GranteeOrganization, g.Role, g.GrantedBy,
         g.CreatedAt, g.RevokedAt, g.RevokedBy);
-
-    private static async Task<IResult> CreateOrganizationAsync(CreateOrganizationRequest body, ClaimsPrincipal user, IdentityDb db, CancellationToken ct)
-    {
-        var caller = ApiCaller.From(user);
-        if (!caller.IsAdmin)
-        {
-            return Denied("Only city admins register organisations.");
-        }
-        if (!OrganizationKinds.IsCreditCode(body.Code) || string.IsNullOrWhiteSpace(body.Name) || !OrganizationKinds.All.Contains(body.Kind))
-        {
-            return Invalid("An organisation needs an 18-character credit code, a name and a known kind.");
-        }
-        if (await db.Organizations.AnyAsync(o => o.Code == body.Code, ct))
-        {
-            return Results.Problem($"Organisation {body.Code} already exists.", statusCode: StatusCodes.Status409Conflict);
-        }
-        db.Organizations.Add(new Organization { Code = body.Code, Name = body.Name.Trim(), Kind = body.Kind, CreatedAt = DateTimeOffset.UtcNow });
-        db.Audit.Add(Audit(caller, "organization.created", body.Code, body.Code, body.Name));
-        await db.SaveChangesAsync(ct);
-        return Results.Created($"/api/organizations/{body.Code}", body);
-    }
 
     private static async Task<IResult> ListUsersAsync(ClaimsPrincipal user, IdentityDb db, string? organization, CancellationToken ct)
     {

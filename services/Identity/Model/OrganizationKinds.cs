@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Collaboration.Identity.Model;
 
-/// <summary>The <c>org_kind</c> claim values the services read, and the shape of a resource name.</summary>
+/// <summary>The <c>org_kind</c> claim (and directory) values the services read, and the shape of a resource name.</summary>
 public static partial class OrganizationKinds
 {
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
@@ -13,12 +13,6 @@ public static partial class OrganizationKinds
     /// <summary>A resource name as the services spell it: <c>alliances/a1</c>, <c>cohorts/c1/enrolments/e2</c>.</summary>
     public static bool IsResourceName(string? name) => name is { Length: > 0 and <= 200 } && ResourceName().IsMatch(name);
 
-    /// <summary>18 characters of the unified social credit code alphabet (the services check the check character).</summary>
-    public static bool IsCreditCode(string? code) => code is { Length: 18 } && CreditCode().IsMatch(code);
-
     [GeneratedRegex("^[a-z][a-zA-Z]*/[A-Za-z0-9_.-]+(/[a-z][a-zA-Z]*/[A-Za-z0-9_.-]+)*$")]
     private static partial Regex ResourceName();
-
-    [GeneratedRegex("^[0-9A-HJ-NP-RT-UW-Y]{18}$")]
-    private static partial Regex CreditCode();
 }

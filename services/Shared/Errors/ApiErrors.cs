@@ -14,6 +14,24 @@ public static class ApiErrors
     public static void NotFound(string resourceName) =>
         throw Build(Code.NotFound, $"{resourceName} was not found.");
 
+    /// <summary>
+    /// NOT_FOUND for something a request refers to (e.g. a credit code the organisation directory does not
+    /// know), naming the request field so a client can point at it: in the message and as
+    /// <c>ErrorInfo</c> metadata <c>field</c> (reason <c>REFERENCE_NOT_FOUND</c>).
+    /// </summary>
+    [DoesNotReturn]
+    public static void ReferenceNotFound(string field, string resourceName) => ReferencesNotFound([(field, resourceName)]);
+
+    /// <summary>Every unknown reference of a request at once; <c>field</c> metadata lists the fields, comma-separated, in request order.</summary>
+    [DoesNotReturn]
+    public static void ReferencesNotFound(IReadOnlyList<(string Field, string ResourceName)> references) =>
+        throw Build(Code.NotFound, string.Join("; ", references.Select(r => $"{r.Field}: {r.ResourceName} was not found.")),
+            new ErrorInfo
+            {
+                Reason = "REFERENCE_NOT_FOUND", Domain = ErrorDomain,
+                Metadata = { ["field"] = string.Join(',', references.Select(r => r.Field)), ["resource"] = string.Join(',', references.Select(r => r.ResourceName)) },
+            });
+
     [DoesNotReturn]
     public static void PermissionDenied(string message) =>
         throw Build(Code.PermissionDenied, message);

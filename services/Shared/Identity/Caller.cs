@@ -56,18 +56,20 @@ public sealed record Caller(string Subject, string Organization, OrganizationKin
         {
             ApiErrors.PermissionDenied("The token must name the caller's organisation ('org').");
         }
-        var kind = user.FindFirstValue("org_kind") switch
-        {
-            "enterprise" => OrganizationKind.Enterprise,
-            "university" => OrganizationKind.University,
-            "vocational_college" => OrganizationKind.VocationalCollege,
-            "research_institute" => OrganizationKind.ResearchInstitute,
-            "government_body" => OrganizationKind.GovernmentBody,
-            "other" => OrganizationKind.Other,
-            _ => OrganizationKind.Unspecified,
-        };
-        return new Caller(subject, organization, kind, role.Value);
+        return new Caller(subject, organization, Kind(user.FindFirstValue("org_kind")), role.Value);
     }
+
+    /// <summary>An organisation kind from its claim (and directory) spelling, <c>enterprise</c>, <c>vocational_college</c>, ….</summary>
+    public static OrganizationKind Kind(string? claim) => claim switch
+    {
+        "enterprise" => OrganizationKind.Enterprise,
+        "university" => OrganizationKind.University,
+        "vocational_college" => OrganizationKind.VocationalCollege,
+        "research_institute" => OrganizationKind.ResearchInstitute,
+        "government_body" => OrganizationKind.GovernmentBody,
+        "other" => OrganizationKind.Other,
+        _ => OrganizationKind.Unspecified,
+    };
 
     /// <summary>The claim value for an organisation kind (the inverse of what <see cref="From(ClaimsPrincipal)"/> reads).</summary>
     public static string KindClaim(OrganizationKind kind) => kind switch

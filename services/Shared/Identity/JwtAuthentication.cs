@@ -47,7 +47,7 @@ public static class JwtAuthentication
     {
         var section = builder.Configuration.GetSection(AuthOptions.Section);
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
-        builder.AddGrantChecker(options);
+        builder.AddIdentityServiceClients(options);
         if (options.UsesAuthority)
         {
             builder.AddAuthorityAuthentication(options, explicitIssuer: section[nameof(AuthOptions.Issuer)]);
@@ -117,7 +117,8 @@ public static class JwtAuthentication
         builder.Services.AddAuthorization();
     }
 
-    private static void AddGrantChecker(this IHostApplicationBuilder builder, AuthOptions options)
+    /// <summary>What services ask the identity service, over one HTTP client: partner grants and the organisation directory.</summary>
+    private static void AddIdentityServiceClients(this IHostApplicationBuilder builder, AuthOptions options)
     {
         var http = builder.Services.AddHttpClient(GrantChecker.HttpClientName);
         if (options.UsesAuthority)
@@ -126,6 +127,9 @@ public static class JwtAuthentication
             http.ConfigureHttpClient(client => client.BaseAddress = new Uri(authority, UriKind.Absolute));
         }
         builder.Services.AddSingleton(sp => new GrantChecker(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), options));
+        var directory = new OrganizationDirectoryOptions();
+        builder.Configuration.GetSection(OrganizationDirectoryOptions.Section).Bind(directory);
+        builder.Services.AddSingleton(sp => new OrganizationDirectory(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), options, directory));
     }
 
     /// <summary>Mints a development token. Used by the token command, the seeds loader and tests.</summary>

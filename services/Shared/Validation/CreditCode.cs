@@ -12,7 +12,39 @@ public static class CreditCode
     private static readonly int[] Weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     private static readonly int[] OrganizationCodeWeights = [3, 7, 9, 10, 5, 8, 4, 2];
 
+    /// <summary>The division code of Loudi (娄底市); its districts and counties are 4313xx.</summary>
+    public const string CityDivision = "431300";
+
+    private static readonly Dictionary<string, string> CityDivisionNames = new(StringComparer.Ordinal)
+    {
+        ["431300"] = "娄底市",
+        ["431302"] = "娄星区",
+        ["431321"] = "双峰县",
+        ["431322"] = "新化县",
+        ["431381"] = "冷水江市",
+        ["431382"] = "涟源市",
+    };
+
     public static bool IsValid(string? code) => code is not null && Check(code) is null;
+
+    /// <summary>
+    /// Characters 3–8: the administrative division (GB/T 2260) where the organisation was registered,
+    /// e.g. <c>431302</c> for 娄星区. Only for a valid code.
+    /// </summary>
+    public static string Division(string code)
+    {
+        if (!IsValid(code))
+        {
+            throw new ArgumentException("Not a valid unified social credit code.", nameof(code));
+        }
+        return code.Substring(2, 6);
+    }
+
+    /// <summary>Whether the organisation was registered in the city: its division is 4313xx (the city itself or one of its districts and counties).</summary>
+    public static bool IsInCity(string code) => Division(code).StartsWith(CityDivision[..4], StringComparison.Ordinal);
+
+    /// <summary>The name of a division of the city (娄底市, 娄星区, …); null outside the city or for a code GB/T 2260 does not list there.</summary>
+    public static string? CityDivisionName(string division) => CityDivisionNames.GetValueOrDefault(division);
 
     /// <summary>Null when the code is valid; otherwise what is wrong with it, in words.</summary>
     public static string? Check(string code)
