@@ -71,8 +71,8 @@ public static class ContractSweep
         return copy;
     }
 
-    /// <summary>Runs one check per method concurrently and fails once, naming each method whose check failed and why.</summary>
-    public static async Task AllAsync(string rule, IEnumerable<(string Method, Func<Task> Check)> checks)
+    /// <summary>Runs the checks (one per method, or per caller) concurrently and fails once, naming each failed case and why.</summary>
+    public static async Task AllAsync(string rule, IEnumerable<(string Case, Func<Task> Check)> checks)
     {
         var results = await Task.WhenAll(checks.Select(async c =>
         {
@@ -83,11 +83,11 @@ public static class ContractSweep
             }
             catch (Exception ex)
             {
-                return $"{c.Method}: {ex.Message}";
+                return $"{c.Case}: {ex.Message}";
             }
         }));
         var failures = results.OfType<string>().Order().ToList();
-        Assert.True(failures.Count == 0, $"{rule} broken by {failures.Count} method(s):{Environment.NewLine}{string.Join(Environment.NewLine, failures)}");
+        Assert.True(failures.Count == 0, $"{rule} broken in {failures.Count} case(s):{Environment.NewLine}{string.Join(Environment.NewLine, failures)}");
     }
 
     /// <summary>
