@@ -1,0 +1,504 @@
+using Collaboration.Common.V1;
+using Collaboration.Labs.V1;
+using Collaboration.TestSupport;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Kind = Collaboration.Labs.V1.Lab.Types.Kind;
+using Level = Collaboration.Labs.V1.Lab.Types.Level;
+using PostState = Collaboration.Labs.V1.Post.Types.State;
+using State = Collaboration.Labs.V1.Lab.Types.State;
+
+namespace Collaboration.Labs.Tests;
+
+/// <summary>
+/// The shared write and read rules held for every method of the contract: the methods come from the
+/// service descriptor, and a method the rule applies to without a scenario here fails the sweep by name.
+/// </summary>
+public sealed class ContractSweepTests(LabsFixture fixture)
+{
+    private static readonly ServiceDescriptor Contract = LabService.Descriptor;
+
+    [Fact]
+    public async Task RequestId_ReusedByAnotherCaller_InvalidArgument_NothingHandedOver_NothingChanged()
+    {
+        var cases = RequestIdCases();
+        ContractSweep.AssertCovered("request_id", ContractSweep.MethodsWithField(Contract, "request_id").Select(m => m.Name), cases.Keys);
+
+        // Closing a cycle touches every operating platform of its database: that case gets a database of its own.
+        await using var own = await fixture.StartReplicaAsync("labs_sweep", fixture.Cache.ConnectionString);
+        await ContractSweep.AllAsync("request_id of another caller", cases.Select(c => (c.Key, (Func<Task>)(async () =>
+            await ContractSweep.RequestIdOfAnotherCallerRefusedAsync(Contract.FindMethodByName(c.Key),
+                await c.Value(new Callers(c.Key == nameof(LabService.LabServiceClient.CloseEvaluationCycle) ? own : fixture.Service)))))));
+    }
+
+    [Fact]
+    public async Task Etag_Stale_Aborted_NothingChanged()
+    {
+        var cases = EtagCases();
+        ContractSweep.AssertCovered("etag", ContractSweep.MethodsWithEtag(Contract).Select(m => m.Name), cases.Keys);
+
+        await ContractSweep.AllAsync("stale etag", cases.Select(c => (c.Key, (Func<Task>)(async () =>
+            await ContractSweep.StaleEtagAbortedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture.Service)))))));
+    }
+
+    [Fact]
+    public async Task List_ForEveryCaller_ShowsExactlyWhatGetShows()
+    {
+        var world = await SeedAsync();
+        var labs = world.Labs;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var filters = new Dictionary<string, IReadOnlyList<(object Value, Func<Lab, bool> Matches)>>
+        {
+            ["kind"] = [.. Enum.GetValues<Kind>().Where(k => k != Kind.Unspecified).Select(k => Filter(k, l => l.Kind == k))],
+            ["level"] = [.. Enum.GetValues<Level>().Where(v => v != Level.Unspecified).Select(v => Filter(v, l => l.Level == v))],
+            ["state"] = [.. Enum.GetValues<State>().Where(s => s != State.Unspecified).Select(s => Filter(s, l => l.State == s))],
+            ["host_credit_code"] = [.. world.Organizations.Select(o => Filter(o, l => l.HostOrganization.CreditCode == o))],
+            ["partner_credit_code"] = [.. world.Organizations.Select(o => Filter(o, l => world.CurrentPartners[l.Name].Contains(o)))],
+            ["research_field"] = [.. Fields.Select(f => Filter(f, l => l.ResearchField == f))],
+            ["due_for_evaluation_cycle"] = [.. Cycles.Select(c => Filter(c, l => l.State is State.Operating or State.Rectification && !world.Cycles[l.Name].Contains(c)))],
+            ["construction_overdue"] = [Filter(true, l => l.State is State.ApprovedForConstruction or State.Construction
+                && l.ConstructionDeadline is { } d && new DateOnly(d.Year, d.Month, d.Day) < today)],
+        };
+        var list = Contract.FindMethodByName(nameof(LabService.LabServiceClient.ListLabs));
+        ContractSweep.AssertCovered("ListLabs filters", ContractSweep.Filters(list.InputType), filters.Keys);
+        var children = new Dictionary<string, IReadOnlyList<Func<string, IMessage>>>
+        {
+            ["ListLabPartners"] = [p => new ListLabPartnersRequest { Parent = p }, p => new ListLabPartnersRequest { Parent = p, ShowLeft = true }],
+            ["ListLabEvaluations"] = [p => new ListLabEvaluationsRequest { Parent = p }],
+            ["ListLabPosts"] = [p => new ListLabPostsRequest { Parent = p },
+                .. Enum.GetValues<PostState>().Where(s => s != PostState.Unspecified).Select(s => (Func<string, IMessage>)(p => new ListLabPostsRequest { Parent = p, State = s }))],
+            ["ListLabAuditEntries"] = [p => new ListLabAuditEntriesRequest { Parent = p }],
+        };
+        ContractSweep.AssertCovered("List methods", ContractSweep.ListMethods(Contract).Select(m => m.Name), [list.Name, .. children.Keys]);
+
+        var get = Contract.FindMethodByName(nameof(LabService.LabServiceClient.GetLab));
+        var admin = world.Callers["city admin"];
+        var adminChildren = new Dictionary<(string, int, string), string>();
+        foreach (var (method, requests) in children)
+        {
+            for (var i = 0; i < requests.Count; i++)
+            {
+                foreach (var l in labs)
+                {
+                    adminChildren[(method, i, l.Name)] = ContractSweep.Text(await ContractSweep.AllPagesAsync(admin, Contract.FindMethodByName(method), requests[i](l.Name), pageSize: 2));
+                }
+            }
+        }
+        Assert.Contains(labs, l => adminChildren[("ListLabPosts", 0, l.Name)].Length > 0);
+
+        await ContractSweep.AllAsync("list visibility", world.Callers.Select(caller => (caller.Key, (Func<Task>)(async () =>
+        {
+            var client = caller.Value;
+            var readable = new Dictionary<string, IMessage>();
+            foreach (var l in labs)
+            {
+                try
+                {
+                    readable[l.Name] = await client.CallAsync(get, new GetLabRequest { Name = l.Name });
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+                {
+                }
+            }
+            await AssertListMatchesAsync(client, list, new ListLabsRequest(), "unfiltered", readable, labs, _ => true);
+            foreach (var (field, values) in filters)
+            {
+                foreach (var (value, matches) in values)
+                {
+                    await AssertListMatchesAsync(client, list, ContractSweep.With(new ListLabsRequest(), field, value), $"{field}={value}", readable, labs, matches);
+                }
+            }
+
+            foreach (var (method, requests) in children)
+            {
+                var child = Contract.FindMethodByName(method);
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    foreach (var l in labs)
+                    {
+                        var request = requests[i](l.Name);
+                        var auditForbidden = method == "ListLabAuditEntries" && world.Organization[caller.Key] is { } org && org != l.HostOrganization.CreditCode;
+                        if (!readable.ContainsKey(l.Name))
+                        {
+                            Assert.False(await client.SucceedsAsync(child, request), $"{method} {request} answered although GetLab is NOT_FOUND");
+                        }
+                        else if (auditForbidden)
+                        {
+                            Assert.False(await client.SucceedsAsync(child, request, StatusCode.PermissionDenied), $"{method} {request} shows the audit trail beyond the host");
+                        }
+                        else
+                        {
+                            Assert.True(adminChildren[(method, i, l.Name)] == ContractSweep.Text(await ContractSweep.AllPagesAsync(client, child, request, pageSize: 2)),
+                                $"{method} {request} shows other records than the admin sees");
+                        }
+                    }
+                }
+            }
+        }))));
+    }
+
+    private static (object, Func<Lab, bool>) Filter(object value, Func<Lab, bool> matches) => (value, matches);
+
+    private static async Task AssertListMatchesAsync(DynamicClient client, MethodDescriptor list, IMessage request, string what,
+        Dictionary<string, IMessage> readable, IReadOnlyList<Lab> seeded, Func<Lab, bool> matches)
+    {
+        var ours = seeded.Select(l => l.Name).ToHashSet();
+        var listed = (await ContractSweep.AllPagesAsync(client, list, request, pageSize: 100))
+            .Where(m => ours.Contains(ContractSweep.NameOf(m))).ToDictionary(ContractSweep.NameOf);
+        var expected = seeded.Where(l => matches(l) && readable.ContainsKey(l.Name)).Select(l => l.Name).ToHashSet();
+        var shownNotReadable = listed.Keys.Except(expected).Order().ToList();
+        var readableNotShown = expected.Except(listed.Keys).Order().ToList();
+        Assert.True(shownNotReadable.Count == 0 && readableNotShown.Count == 0,
+            $"{list.Name} {what}: listed but not for Get (or not matching) [{Describe(shownNotReadable, seeded)}]; readable by Get but not listed [{Describe(readableNotShown, seeded)}]");
+        foreach (var (name, item) in listed)
+        {
+            Assert.True(item.Equals(readable[name]), $"{list.Name} {what}: {name} is listed as {item} but Get shows {readable[name]}");
+        }
+    }
+
+    private static string Describe(IEnumerable<string> names, IReadOnlyList<Lab> seeded) =>
+        string.Join(", ", names.Select(n => $"{n} ({seeded.Single(l => l.Name == n).State})"));
+
+    private static readonly string[] Fields = ["thin-strip-casting", "silicon-steel"];
+    private static readonly int[] Cycles = [2020, 2021];
+
+    private sealed record World(IReadOnlyList<Lab> Labs, IReadOnlyList<string> Organizations, IReadOnlyDictionary<string, HashSet<string>> CurrentPartners,
+        IReadOnlyDictionary<string, HashSet<int>> Cycles, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization);
+
+    /// <summary>
+    /// Two hosts with a platform in every state (and one returned to draft); the first host's platforms have a
+    /// current partner university and a former partner, the second host's another university. Operating
+    /// platforms of the first host are evaluated for the first cycle; every platform that takes posts gets some.
+    /// </summary>
+    private async Task<World> SeedAsync()
+    {
+        var first = new Actors(fixture.Service);
+        var second = new Actors(fixture.Service);
+        var former = Organizations.NewCode("12");
+        var stranger = Organizations.NewCode("91");
+        var targets = Enum.GetValues<State>().Where(s => s != State.Unspecified).Select(s => (State: s, Returned: false)).Append((State: State.Draft, Returned: true)).ToList();
+        var walks = new List<Task<Lab[]>>();
+        foreach (var (host, index) in new[] { (first, 0), (second, 1) })
+        {
+            foreach (var (target, i) in targets.Select((t, i) => (t, i)))
+            {
+                walks.Add(SeedOneAsync(host, target.State, target.Returned, (Kind)(1 + i % 3), Fields[index], index == 0 ? former : null, index == 0));
+            }
+        }
+        var names = (await Task.WhenAll(walks)).SelectMany(l => l).Select(l => l.Name).ToList();
+        var overdue = names[targets.FindIndex(t => t.State == State.Construction)];
+        await fixture.ScalarAsync("UPDATE labs SET construction_deadline = current_date - 1 WHERE id = @id", new { id = Guid.Parse(overdue["labs/".Length..]) });
+
+        var labs = new List<Lab>();
+        var partners = new Dictionary<string, HashSet<string>>();
+        var cycles = new Dictionary<string, HashSet<int>>();
+        foreach (var name in names)
+        {
+            labs.Add(await first.Admin.GetLabAsync(new GetLabRequest { Name = name }));
+            var listed = await first.Admin.ListLabPartnersAsync(new ListLabPartnersRequest { Parent = name, PageSize = 200 });
+            partners[name] = [.. listed.Partners.Select(p => p.Organization.CreditCode)];
+            var evaluations = await first.Admin.ListLabEvaluationsAsync(new ListLabEvaluationsRequest { Parent = name, PageSize = 200 });
+            cycles[name] = [.. evaluations.Evaluations.Select(e => e.Cycle)];
+        }
+        var service = fixture.Service;
+        var who = new (string Key, string? Organization, string Token)[]
+        {
+            ("city admin", null, Tokens.Admin()),
+            ("host owner", first.Enterprise, Tokens.For(first.Enterprise, "enterprise")),
+            ("host editor", first.Enterprise, Tokens.For(first.Enterprise, "enterprise", "editor")),
+            ("host viewer", first.Enterprise, Tokens.For(first.Enterprise, "enterprise", "viewer")),
+            ("another host", second.Enterprise, Tokens.For(second.Enterprise, "enterprise")),
+            ("partner university", first.University, Tokens.For(first.University, "university")),
+            ("former partner", former, Tokens.For(former, "university")),
+            ("stranger", stranger, Tokens.For(stranger, "enterprise")),
+        };
+        var callers = who.ToDictionary(w => w.Key, w => service.Client<DynamicClient>(w.Token));
+        return new World(labs, [first.Enterprise, second.Enterprise, first.University, second.University, former, stranger], partners, cycles, callers, who.ToDictionary(w => w.Key, w => w.Organization));
+    }
+
+    /// <summary>A new platform of this host walked to the state, with its partners and posts; an upgrade also yields the new application.</summary>
+    private static async Task<Lab[]> SeedOneAsync(Actors host, State target, bool returned, Kind kind, string field, string? formerPartner, bool evaluated)
+    {
+        var lab = await host.CreateAsync(kind, Level.Municipal, field);
+        await host.AddUniversityAsync(lab);
+        if (formerPartner is not null)
+        {
+            var partner = await host.Host.AddLabPartnerAsync(new AddLabPartnerRequest
+            {
+                Parent = lab.Name,
+                Partner = new Partner { Organization = new Organization { CreditCode = formerPartner, Name = "Former University", Kind = OrganizationKind.University } },
+            });
+            await host.Host.RemoveLabPartnerAsync(new RemoveLabPartnerRequest { Name = partner.Name });
+        }
+        var open = await CreatePostAsync(host, lab);
+        var filled = await host.Host.FillLabPostAsync(new FillLabPostRequest { Name = (await CreatePostAsync(host, lab)).Name, Appointment = Appointment() });
+        if (target is State.Operating)
+        {
+            await host.Host.CloseLabPostAsync(new CloseLabPostRequest { Name = open.Name });
+            await host.Host.CloseLabPostAsync(new CloseLabPostRequest { Name = filled.Name });
+        }
+        if (returned)
+        {
+            lab = await host.Host.SubmitLabAsync(new SubmitLabRequest { Name = lab.Name });
+            return [await host.Admin.ReturnLabAsync(new ReturnLabRequest { Name = lab.Name, Reason = "Add the budget." })];
+        }
+        var walkTo = target is State.Rectification or State.Revoked or State.Upgraded ? State.Operating : target;
+        lab = (await WalkAsync(host, lab, walkTo)).Lab;
+        if (walkTo == State.Operating && evaluated)
+        {
+            await host.EvaluateAsync(lab, Cycles[0], 80);
+        }
+        switch (target)
+        {
+            case State.Rectification:
+                return [await host.Admin.RequireLabRectificationAsync(new RequireLabRectificationRequest { Name = lab.Name, Reason = "Staff it." })];
+            case State.Revoked:
+                return [await host.Admin.RevokeLabAsync(new RevokeLabRequest { Name = lab.Name, Reason = "Gone." })];
+            case State.Upgraded:
+                await host.EvaluateAsync(lab, Cycles[1], 93);
+                var upgrade = await host.Host.RequestLabUpgradeAsync(new RequestLabUpgradeRequest { Name = lab.Name });
+                upgrade = await host.InPublicNoticeAsync(upgrade);
+                upgrade = await host.Admin.AccreditLabAsync(new AccreditLabRequest { Name = upgrade.Name });
+                return [lab, upgrade];
+            default:
+                return [lab];
+        }
+    }
+
+    private static Task<Post> CreatePostAsync(Actors host, Lab lab) =>
+        host.Host.CreateLabPostAsync(new CreateLabPostRequest
+        {
+            Parent = lab.Name,
+            Post = new Post { Kind = Post.Types.Kind.ChiefEngineer, Field = "casting", Engagement = Post.Types.Engagement.PartTime },
+        }).ResponseAsync;
+
+    private static Post.Types.Appointment Appointment() => new()
+    {
+        PersonName = "Zhang Min",
+        HomeOrganization = new Organization { CreditCode = Organizations.NewCode("12"), Name = "Home University", Kind = OrganizationKind.University },
+        StartDate = new Google.Type.Date { Year = 2024, Month = 9, Day = 1 },
+    };
+
+    /// <summary>The acts that lead from a draft to each state, in order, each by whoever performs it.</summary>
+    private static IReadOnlyList<Func<Actors, string, Task<Lab>>> Steps(State target) => target switch
+    {
+        State.Draft => [],
+        State.Submitted => [(a, n) => a.Host.SubmitLabAsync(new SubmitLabRequest { Name = n }).ResponseAsync],
+        State.PreliminaryReview => [.. Steps(State.Submitted), (a, n) => a.Admin.StartLabPreliminaryReviewAsync(new StartLabPreliminaryReviewRequest { Name = n }).ResponseAsync],
+        State.ExpertReview => [.. Steps(State.PreliminaryReview), (a, n) => a.Admin.PassLabPreliminaryReviewAsync(new PassLabPreliminaryReviewRequest { Name = n }).ResponseAsync],
+        State.PublicNotice => [.. Steps(State.ExpertReview), (a, n) => a.Admin.PassLabExpertReviewAsync(new PassLabExpertReviewRequest { Name = n }).ResponseAsync],
+        State.ApprovedForConstruction => [.. Steps(State.PublicNotice), (a, n) => a.Admin.AccreditLabAsync(new AccreditLabRequest { Name = n }).ResponseAsync],
+        State.Construction => [.. Steps(State.ApprovedForConstruction), (a, n) => a.Host.StartLabConstructionAsync(new StartLabConstructionRequest { Name = n }).ResponseAsync],
+        State.Acceptance => [.. Steps(State.Construction), (a, n) => a.Host.RequestLabAcceptanceAsync(new RequestLabAcceptanceRequest { Name = n }).ResponseAsync],
+        State.Operating => [.. Steps(State.Acceptance), (a, n) => a.Admin.PassLabAcceptanceAsync(new PassLabAcceptanceRequest { Name = n }).ResponseAsync],
+        State.Rectification => [.. Steps(State.Operating), (a, n) => a.Admin.RequireLabRectificationAsync(new RequireLabRectificationRequest { Name = n, Reason = "Staff it." }).ResponseAsync],
+        State.Revoked => [.. Steps(State.Operating), (a, n) => a.Admin.RevokeLabAsync(new RevokeLabRequest { Name = n, Reason = "Gone." }).ResponseAsync],
+        State.Rejected => [.. Steps(State.PreliminaryReview), (a, n) => a.Admin.RejectLabAsync(new RejectLabRequest { Name = n, Reason = "Out of scope." }).ResponseAsync],
+        _ => throw new ArgumentOutOfRangeException(nameof(target), target, "not reached by a plain walk"),
+    };
+
+    /// <summary>Walks the platform to the state; also returns the etag it had before the last act (a stale one).</summary>
+    private static async Task<(Lab Lab, string StaleEtag)> WalkAsync(Actors actors, Lab lab, State target)
+    {
+        var stale = lab.Etag;
+        foreach (var step in Steps(target))
+        {
+            stale = lab.Etag;
+            lab = await step(actors, lab.Name);
+        }
+        return (lab, stale);
+    }
+
+    /// <summary>Callers around one fresh host enterprise.</summary>
+    private sealed class Callers(ServiceHost service)
+    {
+        public Actors Actors { get; } = new(service);
+        public DynamicClient Host => service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise"));
+        public DynamicClient Admin => service.Client<DynamicClient>(Tokens.Admin());
+
+        /// <summary>Who else could send the host's request: another person of the host, and another enterprise.</summary>
+        public IReadOnlyList<(string, DynamicClient)> HostPeers =>
+        [
+            ("an editor of the host", service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise", "editor"))),
+            ("another enterprise", service.Client<DynamicClient>(Tokens.For(Actors.OtherEnterprise, "enterprise"))),
+        ];
+
+        public (string, DynamicClient) OtherAdmin => ("another admin", service.Client<DynamicClient>(Tokens.Admin("second-admin@city")));
+
+        /// <summary>Who else could send an admin's request: another admin, and an enterprise.</summary>
+        public IReadOnlyList<(string, DynamicClient)> AdminPeers =>
+            [OtherAdmin, ("another enterprise", service.Client<DynamicClient>(Tokens.For(Actors.OtherEnterprise, "enterprise")))];
+
+        /// <summary>Everything a write can change on the platform, as the admin reads it.</summary>
+        public async Task<string> StateOfAsync(string lab)
+        {
+            var admin = Actors.Admin;
+            return ContractSweep.Text(
+                await admin.GetLabAsync(new GetLabRequest { Name = lab }),
+                await admin.ListLabPartnersAsync(new ListLabPartnersRequest { Parent = lab, ShowLeft = true, PageSize = 200 }),
+                await admin.ListLabEvaluationsAsync(new ListLabEvaluationsRequest { Parent = lab, PageSize = 200 }),
+                await admin.ListLabPostsAsync(new ListLabPostsRequest { Parent = lab, PageSize = 200 }),
+                await admin.ListLabAuditEntriesAsync(new ListLabAuditEntriesRequest { Parent = lab, PageSize = 200 }));
+        }
+
+        /// <summary>The platforms of the host and of the other enterprise, as the admin lists them.</summary>
+        public async Task<string> LabsAsync() => ContractSweep.Text(
+            await Actors.Admin.ListLabsAsync(new ListLabsRequest { HostCreditCode = Actors.Enterprise, PageSize = 200 }),
+            await Actors.Admin.ListLabsAsync(new ListLabsRequest { HostCreditCode = Actors.OtherEnterprise, PageSize = 200 }));
+
+        /// <summary>A draft with its etag before an edit.</summary>
+        public async Task<(Lab Lab, string StaleEtag)> EditedDraftAsync()
+        {
+            var lab = await Actors.CreateAsync();
+            await Actors.Host.UpdateLabAsync(new UpdateLabRequest
+            {
+                Lab = new Lab { Name = lab.Name, ApplicationSummary = "Revised." },
+                UpdateMask = new() { Paths = { "application_summary" } },
+            });
+            return (lab, lab.Etag);
+        }
+
+        public async Task<(Lab Lab, string StaleEtag)> InStateAsync(State state) => await WalkAsync(Actors, await Actors.CreateAsync(), state);
+
+        public async Task<Lab> OperatingExcellentAsync()
+        {
+            var lab = await Actors.OperatingAsync();
+            await Actors.EvaluateAsync(lab, 2023, 93);
+            return lab;
+        }
+
+        public Task<Post> PostAsync(Lab lab) => CreatePostAsync(Actors, lab);
+    }
+
+    private static RequestIdCase Transition(Callers c, Lab lab, IMessage request, bool byHost) =>
+        new(request, byHost ? c.Host : c.Admin, byHost ? c.HostPeers : c.AdminPeers, () => c.StateOfAsync(lab.Name));
+
+    private static Dictionary<string, Func<Callers, Task<RequestIdCase>>> RequestIdCases() => new()
+    {
+        ["CreateLab"] = c => Task.FromResult(new RequestIdCase(new CreateLabRequest { Lab = Actors.NewLab() }, c.Host, c.HostPeers, c.LabsAsync)),
+        ["SubmitLab"] = async c => { var l = (await c.InStateAsync(State.Draft)).Lab; return Transition(c, l, new SubmitLabRequest { Name = l.Name }, byHost: true); },
+        ["ReturnLab"] = async c => { var l = (await c.InStateAsync(State.Submitted)).Lab; return Transition(c, l, new ReturnLabRequest { Name = l.Name, Reason = "Add the budget." }, byHost: false); },
+        ["StartLabPreliminaryReview"] = async c => { var l = (await c.InStateAsync(State.Submitted)).Lab; return Transition(c, l, new StartLabPreliminaryReviewRequest { Name = l.Name }, byHost: false); },
+        ["PassLabPreliminaryReview"] = async c => { var l = (await c.InStateAsync(State.PreliminaryReview)).Lab; return Transition(c, l, new PassLabPreliminaryReviewRequest { Name = l.Name }, byHost: false); },
+        ["PassLabExpertReview"] = async c => { var l = (await c.InStateAsync(State.ExpertReview)).Lab; return Transition(c, l, new PassLabExpertReviewRequest { Name = l.Name }, byHost: false); },
+        ["RejectLab"] = async c => { var l = (await c.InStateAsync(State.ExpertReview)).Lab; return Transition(c, l, new RejectLabRequest { Name = l.Name, Reason = "Out of scope." }, byHost: false); },
+        ["AccreditLab"] = async c => { var l = (await c.InStateAsync(State.PublicNotice)).Lab; return Transition(c, l, new AccreditLabRequest { Name = l.Name }, byHost: false); },
+        ["StartLabConstruction"] = async c => { var l = (await c.InStateAsync(State.ApprovedForConstruction)).Lab; return Transition(c, l, new StartLabConstructionRequest { Name = l.Name }, byHost: true); },
+        ["RequestLabAcceptance"] = async c => { var l = (await c.InStateAsync(State.Construction)).Lab; return Transition(c, l, new RequestLabAcceptanceRequest { Name = l.Name }, byHost: true); },
+        ["PassLabAcceptance"] = async c => { var l = (await c.InStateAsync(State.Acceptance)).Lab; return Transition(c, l, new PassLabAcceptanceRequest { Name = l.Name }, byHost: false); },
+        ["DeferLabAcceptance"] = async c =>
+        {
+            var l = (await c.InStateAsync(State.Acceptance)).Lab;
+            var deadline = DateTime.UtcNow.AddYears(1);
+            return Transition(c, l, new DeferLabAcceptanceRequest
+            {
+                Name = l.Name, Reason = "Finish the pilot line.", ConstructionDeadline = new Google.Type.Date { Year = deadline.Year, Month = deadline.Month, Day = 1 },
+            }, byHost: false);
+        },
+        ["FailLabAcceptance"] = async c => { var l = (await c.InStateAsync(State.Acceptance)).Lab; return Transition(c, l, new FailLabAcceptanceRequest { Name = l.Name, Reason = "Not built." }, byHost: false); },
+        ["RequireLabRectification"] = async c => { var l = (await c.InStateAsync(State.Operating)).Lab; return Transition(c, l, new RequireLabRectificationRequest { Name = l.Name, Reason = "Staff it." }, byHost: false); },
+        ["CompleteLabRectification"] = async c => { var l = (await c.InStateAsync(State.Rectification)).Lab; return Transition(c, l, new CompleteLabRectificationRequest { Name = l.Name }, byHost: false); },
+        ["RevokeLab"] = async c => { var l = (await c.InStateAsync(State.Operating)).Lab; return Transition(c, l, new RevokeLabRequest { Name = l.Name, Reason = "Gone." }, byHost: false); },
+        ["RequestLabUpgrade"] = async c => { var l = await c.OperatingExcellentAsync(); return Transition(c, l, new RequestLabUpgradeRequest { Name = l.Name }, byHost: true); },
+        ["AddLabPartner"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            return Transition(c, l, new AddLabPartnerRequest
+            {
+                Parent = l.Name,
+                Partner = new Partner { Organization = new Organization { CreditCode = Organizations.NewCode("12"), Name = "Another University", Kind = OrganizationKind.University } },
+            }, byHost: true);
+        },
+        ["RemoveLabPartner"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var partner = await c.Actors.AddUniversityAsync(l);
+            return Transition(c, l, new RemoveLabPartnerRequest { Name = partner.Name }, byHost: true);
+        },
+        ["RecordLabEvaluation"] = async c => { var l = await c.Actors.OperatingAsync(); return Transition(c, l, new RecordLabEvaluationRequest { Parent = l.Name, Cycle = 2022, Score = 80 }, byHost: false); },
+        ["CloseEvaluationCycle"] = async c =>
+        {
+            var l = await c.Actors.OperatingAsync();
+            // A non-admin is refused before any request id is looked at; the peer who could make the call is another admin.
+            return new RequestIdCase(new CloseEvaluationCycleRequest { Cycle = 2019 }, c.Admin, [c.OtherAdmin], async () => await c.StateOfAsync(l.Name));
+        },
+        ["CreateLabPost"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            return Transition(c, l, new CreateLabPostRequest
+            {
+                Parent = l.Name,
+                Post = new Post { Kind = Post.Types.Kind.ChiefScientist, Field = "casting", Engagement = Post.Types.Engagement.Remote },
+            }, byHost: true);
+        },
+        ["FillLabPost"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var post = await c.PostAsync(l);
+            return Transition(c, l, new FillLabPostRequest { Name = post.Name, Appointment = Appointment() }, byHost: true);
+        },
+        ["CloseLabPost"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var post = await c.PostAsync(l);
+            return Transition(c, l, new CloseLabPostRequest { Name = post.Name }, byHost: true);
+        },
+    };
+
+    private static EtagCase Stale(Callers c, (Lab Lab, string StaleEtag) walked, IMessage request, bool byHost) =>
+        new(request, walked.StaleEtag, byHost ? c.Host : c.Admin, () => c.StateOfAsync(walked.Lab.Name));
+
+    /// <summary>Each case walks the platform to where the method applies and keeps the etag it had one step earlier.</summary>
+    private static Dictionary<string, Func<Callers, Task<EtagCase>>> EtagCases() => new()
+    {
+        ["UpdateLab"] = async c =>
+        {
+            var w = await c.EditedDraftAsync();
+            return Stale(c, w, new UpdateLabRequest { Lab = new Lab { Name = w.Lab.Name, ResearchField = "alloys" }, UpdateMask = new() { Paths = { "research_field" } } }, byHost: true);
+        },
+        ["SubmitLab"] = async c => { var w = await c.EditedDraftAsync(); return Stale(c, w, new SubmitLabRequest { Name = w.Lab.Name }, byHost: true); },
+        ["ReturnLab"] = async c => { var w = await c.InStateAsync(State.Submitted); return Stale(c, w, new ReturnLabRequest { Name = w.Lab.Name, Reason = "Add the budget." }, byHost: false); },
+        ["StartLabPreliminaryReview"] = async c => { var w = await c.InStateAsync(State.Submitted); return Stale(c, w, new StartLabPreliminaryReviewRequest { Name = w.Lab.Name }, byHost: false); },
+        ["PassLabPreliminaryReview"] = async c => { var w = await c.InStateAsync(State.PreliminaryReview); return Stale(c, w, new PassLabPreliminaryReviewRequest { Name = w.Lab.Name }, byHost: false); },
+        ["PassLabExpertReview"] = async c => { var w = await c.InStateAsync(State.ExpertReview); return Stale(c, w, new PassLabExpertReviewRequest { Name = w.Lab.Name }, byHost: false); },
+        ["RejectLab"] = async c => { var w = await c.InStateAsync(State.PublicNotice); return Stale(c, w, new RejectLabRequest { Name = w.Lab.Name, Reason = "Out of scope." }, byHost: false); },
+        ["AccreditLab"] = async c => { var w = await c.InStateAsync(State.PublicNotice); return Stale(c, w, new AccreditLabRequest { Name = w.Lab.Name }, byHost: false); },
+        ["StartLabConstruction"] = async c => { var w = await c.InStateAsync(State.ApprovedForConstruction); return Stale(c, w, new StartLabConstructionRequest { Name = w.Lab.Name }, byHost: true); },
+        ["RequestLabAcceptance"] = async c => { var w = await c.InStateAsync(State.Construction); return Stale(c, w, new RequestLabAcceptanceRequest { Name = w.Lab.Name }, byHost: true); },
+        ["PassLabAcceptance"] = async c => { var w = await c.InStateAsync(State.Acceptance); return Stale(c, w, new PassLabAcceptanceRequest { Name = w.Lab.Name }, byHost: false); },
+        ["DeferLabAcceptance"] = async c =>
+        {
+            var w = await c.InStateAsync(State.Acceptance);
+            var deadline = DateTime.UtcNow.AddYears(1);
+            return Stale(c, w, new DeferLabAcceptanceRequest
+            {
+                Name = w.Lab.Name, Reason = "Finish the pilot line.", ConstructionDeadline = new Google.Type.Date { Year = deadline.Year, Month = deadline.Month, Day = 1 },
+            }, byHost: false);
+        },
+        ["FailLabAcceptance"] = async c => { var w = await c.InStateAsync(State.Acceptance); return Stale(c, w, new FailLabAcceptanceRequest { Name = w.Lab.Name, Reason = "Not built." }, byHost: false); },
+        ["RequireLabRectification"] = async c => { var w = await c.InStateAsync(State.Operating); return Stale(c, w, new RequireLabRectificationRequest { Name = w.Lab.Name, Reason = "Staff it." }, byHost: false); },
+        ["CompleteLabRectification"] = async c => { var w = await c.InStateAsync(State.Rectification); return Stale(c, w, new CompleteLabRectificationRequest { Name = w.Lab.Name }, byHost: false); },
+        ["RevokeLab"] = async c => { var w = await c.InStateAsync(State.Rectification); return Stale(c, w, new RevokeLabRequest { Name = w.Lab.Name, Reason = "Gone." }, byHost: false); },
+        ["RequestLabUpgrade"] = async c =>
+        {
+            var w = await c.InStateAsync(State.Operating);
+            await c.Actors.EvaluateAsync(w.Lab, 2023, 93);
+            return Stale(c, w, new RequestLabUpgradeRequest { Name = w.Lab.Name }, byHost: true);
+        },
+        ["FillLabPost"] = async c =>
+        {
+            // An open post has had no earlier version; an etag it never had is as stale as one it had.
+            var l = await c.Actors.CreateAsync();
+            var post = await c.PostAsync(l);
+            return new EtagCase(new FillLabPostRequest { Name = post.Name, Appointment = Appointment() }, post.Etag + "0", c.Host, () => c.StateOfAsync(l.Name));
+        },
+        ["CloseLabPost"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var post = await c.PostAsync(l);
+            await c.Actors.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = Appointment() });
+            return new EtagCase(new CloseLabPostRequest { Name = post.Name }, post.Etag, c.Host, () => c.StateOfAsync(l.Name));
+        },
+    };
+}
