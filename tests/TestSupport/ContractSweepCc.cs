@@ -96,7 +96,17 @@ public static class ContractSweepCc
     /// <summary>INVALID_ARGUMENT whose BadRequest names <paramref name="field"/>.</summary>
     public static async Task<RpcException> AssertFieldRefused(string field, Func<Task> call, string because)
     {
-        var exception = await Assert.ThrowsAsync<RpcException>(call);
+        RpcException? refused = null;
+        try
+        {
+            await call();
+        }
+        catch (RpcException ex)
+        {
+            refused = ex;
+        }
+        Assert.True(refused is not null, $"{because}: answered with a response instead of INVALID_ARGUMENT naming {field}");
+        var exception = refused;
         Assert.True(exception.StatusCode == StatusCode.InvalidArgument,
             $"{because}: expected INVALID_ARGUMENT naming {field}, got {exception.StatusCode}: {exception.Status.Detail}");
         var violations = exception.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field).ToList() ?? [];
