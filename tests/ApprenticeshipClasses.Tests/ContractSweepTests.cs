@@ -237,7 +237,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
             State.Graduated, State.Closed, State.Cancelled };
         for (var i = 0; i < states.Length; i++)
         {
-            cohorts.Add(await CohortAtAsync(a, states[i], twoSponsors: i % 3 == 0, kind: kinds[i % 2],
+            cohorts.Add(await CohortAtAsync(a, states[i], twoSponsors: i % 3 == 0 || states[i] == State.Recruiting, kind: kinds[i % 2],
                 chain: i % 2 == 0 ? "advanced-equipment" : "steel-new-materials", endYear: i % 4 == 0 ? 2028 : 2027));
         }
         cohorts.Add(await CohortAtAsync(other, State.Draft));
