@@ -269,7 +269,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
             }
             foreach (var (label, filter, matches) in filters)
             {
-                var listed = (await client.ListAllAsync(M("ListIndustrialColleges"), Request(M("ListIndustrialColleges"), filter), pageSize: 100))
+                var listed = (await client.ListAllAsync(M("ListIndustrialColleges"), Request(M("ListIndustrialColleges"), filter), pageSize: 10))
                     .Select(c => (string)Get(c, "name")!).Where(byName.ContainsKey).Order().ToList();
                 var expected = seeded.Where(s => readable.Contains(s.College.Name) && matches(s)).Select(s => s.College.Name).Order().ToList();
                 Assert.True(expected.SequenceEqual(listed),
