@@ -219,8 +219,6 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
 
     // ---------------------------------------------------------------- list visibility
 
-    private sealed record Seeded(Cohort Cohort);
-
     [Fact]
     public async Task Lists_ShowEachCallerExactlyWhatGetLetsItRead()
     {
