@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using Collaboration.Alliances.V1;
-using Collaboration.Colleges.V1;
-using Collaboration.Labs.V1;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -114,19 +111,13 @@ public sealed class GatewayClient : IDisposable
             DisposeHttpClient = true,
         });
         _logger = logger;
-        Alliances = new AllianceService.AllianceServiceClient(_channel);
-        Labs = new LabService.LabServiceClient(_channel);
-        Colleges = new IndustrialCollegeService.IndustrialCollegeServiceClient(_channel);
+        Invoker = _channel.CreateCallInvoker();
         Address = address;
     }
 
     public Uri Address { get; }
 
-    public AllianceService.AllianceServiceClient Alliances { get; }
-
-    public LabService.LabServiceClient Labs { get; }
-
-    public IndustrialCollegeService.IndustrialCollegeServiceClient Colleges { get; }
+    public CallInvoker Invoker { get; }
 
     /// <summary>
     /// Waits up to <see cref="ReadyBudget"/> for <paramref name="api"/> to answer <paramref name="probe"/> (a cheap
@@ -182,13 +173,13 @@ public sealed class GatewayClient : IDisposable
         }
     }
 
-    /// <summary>The service already holds this request id for an earlier version of the same step (AIP-155).</summary>
-    public static bool IsRequestIdReused(RpcException e) =>
-        e.StatusCode == StatusCode.InvalidArgument
-        && e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Any(v => v.Field == "request_id") == true;
-
-    public static string Describe(RpcException e) =>
-        string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : $"{e.StatusCode} ({e.Status.Detail})";
+    /// <summary>The status, its message and the fields a BadRequest names.</summary>
+    public static string Describe(RpcException e)
+    {
+        var text = string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : $"{e.StatusCode} ({e.Status.Detail})";
+        var violations = e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => $"{v.Field}: {v.Description}").ToList();
+        return violations is { Count: > 0 } ? $"{text} [{string.Join("; ", violations)}]" : text;
+    }
 
     private static bool IsTransient(RpcException e) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted;

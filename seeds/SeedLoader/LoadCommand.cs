@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,11 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace Collaboration.Seeds;
 
 /// <summary>
-/// <c>load</c>: every seed file that is present (alliances, then labs, then industrial colleges) through the gateway's gRPC API.
+/// <c>load</c>: walks every seed file that is present (alliances, labs, industrial colleges, cohorts) through the gateway's gRPC API.
 /// </summary>
 public static class LoadCommand
 {
     public const string DefaultGateway = "http://localhost:8080";
+    public static readonly string[] WalkFiles = ["alliances.json", "labs.json", "industrial-colleges.json", "cohorts.json"];
     private static readonly string[] ValueOptions = ["--seed-data", "--data-dir"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -28,46 +30,34 @@ public static class LoadCommand
         {
             var dataDirectory = DevEnvironment.SeedDataDirectory(options);
             var data = SeedData.Load(dataDirectory);
+            var files = WalkFiles.Select(f => Path.Combine(dataDirectory, f)).Where(File.Exists)
+                .Select(path => (Name: Path.GetFileName(path), Records: SeedWalk.Read(path))).Where(f => f.Records.Count > 0).ToList();
             var auth = DevEnvironment.AuthOptions(builder.Configuration, options);
-            var configuration = builder.Configuration;
-            var gatewayAddress = Address(configuration, "Gateway:GrpcUrl") ?? new Uri(DefaultGateway);
-            // For testing against a service directly, without a gateway in front of it.
-            var alliancesAddress = Address(configuration, "Seeds:AlliancesGrpcUrl");
-            var labsAddress = Address(configuration, "Seeds:LabsGrpcUrl");
-            var collegesAddress = Address(configuration, "Seeds:CollegesGrpcUrl");
+            var gatewayAddress = Address(builder.Configuration, "Gateway:GrpcUrl") ?? new Uri(DefaultGateway);
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Collaboration.Seeds");
-
             using var gateway = new GatewayClient(gatewayAddress, logger);
-            using var alliancesDirect = alliancesAddress is null ? null : new GatewayClient(alliancesAddress, logger);
-            using var labsDirect = labsAddress is null ? null : new GatewayClient(labsAddress, logger);
-            using var collegesDirect = collegesAddress is null ? null : new GatewayClient(collegesAddress, logger);
-            var admin = Actor.Admin(auth);
             var owners = new Dictionary<string, Actor>();
-            Actor OwnerOf(SeedOrganization o) => owners.TryGetValue(o.CreditCode, out var a) ? a : owners[o.CreditCode] = Actor.OwnerOf(auth, o);
+            var walk = new SeedWalk(gateway, data, Actor.Admin(auth),
+                o => owners.TryGetValue(o.CreditCode, out var a) ? a : owners[o.CreditCode] = Actor.OwnerOf(auth, o));
 
-            Console.Out.WriteLine($"Seeding {data.Alliances.Count} alliances, {data.Labs.Count} labs and {data.Colleges.Count} industrial colleges"
-                + $" of {data.Organizations.Count} organisations"
-                + $" from {dataDirectory} through {gatewayAddress}"
-                + (alliancesDirect is null ? "" : $" (alliances through {alliancesDirect.Address})")
-                + (labsDirect is null ? "" : $" (labs through {labsDirect.Address})")
-                + (collegesDirect is null ? "" : $" (industrial colleges through {collegesDirect.Address})"));
-            foreach (var file in data.Absent)
+            Console.Out.WriteLine($"Seeding {string.Join(", ", files.Select(f => $"{f.Records.Count} records of {f.Name}"))}"
+                + $" as {data.Organizations.Count} organisations and an admin from {dataDirectory} through {gatewayAddress}");
+            foreach (var absent in WalkFiles.Except(files.Select(f => f.Name)))
             {
-                Console.Out.WriteLine($"Skipping {file}: not in {dataDirectory}.");
+                Console.Out.WriteLine($"Skipping {absent}: not in {dataDirectory}, or empty.");
             }
-            if (data.Alliances.Count > 0)
+            foreach (var (name, records) in files)
             {
-                await new AllianceSeeder(alliancesDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
+                var service = SeedWalk.ServiceOf(records);
+                if (!await walk.WaitForAsync(service, stopping))
+                {
+                    Console.Out.WriteLine($"Skipped {name}: {gatewayAddress} does not serve {service.FullName} (UNIMPLEMENTED).");
+                    continue;
+                }
+                var outcomes = await GatewayClient.SeedEachAsync(records, name, r => r.Key,
+                    async r => (r, await walk.WalkAsync(r, stopping)), Line, Console.Out);
+                Console.Out.WriteLine($"Done: {outcomes.Count} records of {name}, each where the seeds expect it.");
             }
-            if (data.Labs.Count > 0)
-            {
-                await new LabSeeder(labsDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
-            }
-            if (data.Colleges.Count > 0)
-            {
-                await new CollegeSeeder(collegesDirect ?? gateway, data, admin, OwnerOf, logger, Console.Out).SeedAsync(stopping);
-            }
-            await CohortSeeder.RunAsync(configuration, gateway, dataDirectory, data, admin, OwnerOf, logger, Console.Out, stopping);
             return 0;
         }
         catch (Exception e) when (stopping.IsCancellationRequested && e is OperationCanceledException or RpcException)
@@ -79,6 +69,13 @@ public static class LoadCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>A record's line: where its last call (the final read) found it.</summary>
+    private static string Line((SeedRecord Record, JsonObject? Last) outcome)
+    {
+        var last = outcome.Last;
+        return $"  {outcome.Record.Key,-50} {(string?)last?["state"],-26} {(string?)last?["displayName"]}  {(string?)last?["name"]}";
     }
 
     private static Uri? Address(IConfiguration configuration, string key)

@@ -23,10 +23,10 @@ static int Usage(TextWriter writer, int exitCode)
         Collaboration seed loader.
 
           [load] [--seed-data DIR] [--data-dir DIR]
-              Loads seeds/data (alliances.json, labs.json, then industrial-colleges.json; a missing file is skipped)
-              through the gateway's gRPC API (Gateway__GrpcUrl, default http://localhost:8080). Safe to repeat: every
-              write carries a stable request id. Seeds__AlliancesGrpcUrl / Seeds__LabsGrpcUrl / Seeds__CollegesGrpcUrl
-              talk to a service directly (testing).
+              Walks the records of seeds/data (alliances.json, labs.json, industrial-colleges.json, cohorts.json; a missing
+              file is skipped): each record's calls in order through the gateway's gRPC API (Gateway__GrpcUrl, default
+              http://localhost:8080). The services decide; a refused call stops the load naming the record and step. Safe
+              to repeat: every write carries a request id derived from its record and step.
           token --org CODE [--role owner|editor|viewer]     an organisation's owner client, or its demo editor/viewer signing in
           token --role admin                               the admin client (seed-loader@city)
           token --email ADDRESS [--password P]             a person signing in (demo passwords from the data directory)

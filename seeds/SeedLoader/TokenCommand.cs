@@ -33,7 +33,7 @@ public static class TokenCommand
         var options = CommandLine.Parse(args, ValueOptions, FlagOptions);
         if (options.Has("--list-orgs"))
         {
-            ListOrganizations(SeedData.Load(DevEnvironment.SeedDataDirectory(options), organizationsOnly: true));
+            ListOrganizations(SeedData.Load(DevEnvironment.SeedDataDirectory(options)));
             return 0;
         }
         var configuration = DevEnvironment.Configuration();
@@ -190,7 +190,7 @@ public static class TokenCommand
     {
         try
         {
-            var data = SeedData.Load(DevEnvironment.SeedDataDirectory(options), organizationsOnly: true);
+            var data = SeedData.Load(DevEnvironment.SeedDataDirectory(options));
             return data.Organizations.TryGetValue(organization, out var seeded) ? SeedData.ClaimKind(seeded.Kind) : null;
         }
         catch (SeedException)
