@@ -1,11 +1,11 @@
 // Periodic evaluations (labs/{lab}/evaluations): a filing or a cycle close records the band and applies
 // its consequence (rectification, or revocation after two unqualified consecutive cycles) in the same transaction.
 //
-// RPC                  | store: Data/LabStore.cs                                                                   | rule: Model/
-// RecordLabEvaluation  | InsertEvaluationAsync, NeighbouringCycleUnqualifiedAsync, SetStateAsync                   | LabGrading.Band, LabGrading.Consequence, LabGrading.MaxScore, LabGrading.MinScore, LabLifecycle.IsEvaluated, LabLifecycle.Next
-// ListLabEvaluations   | ListEvaluationsAsync                                                                      | -
-// CloseEvaluationCycle | InsertEvaluationAsync, LockUnfiledAsync, NeighbouringCycleUnqualifiedAsync, SetStateAsync | LabGrading.Band, LabGrading.Consequence, LabLifecycle.Next
-// ProjectGrade         | -                                                                                         | LabGrading.Band, LabGrading.Describe, LabGrading.MaxScore, LabGrading.MinScore
+// RPC                  | SQL: Data/LabStore.cs                                       | rule: Model/
+// RecordLabEvaluation  | InsertEvaluationAsync, AnyCycleUnqualifiedAsync, SetStateAsync | LabGrading.Band, .ConsecutiveCycles, .Consequence; LabLifecycle.IsEvaluated
+// ListLabEvaluations   | ListEvaluationsAsync                                        | LabRules.CanRead (of the platform)
+// CloseEvaluationCycle | LockUnfiledAsync, then as RecordLabEvaluation               | LabLifecycle.EvaluatedStates, then as RecordLabEvaluation
+// ProjectGrade         | -                                                           | LabGrading.Band, .Describe
 
 using System.Globalization;
 using Collaboration.Labs.Data;

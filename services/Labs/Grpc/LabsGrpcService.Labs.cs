@@ -1,11 +1,11 @@
 // Platforms (labs/{lab}): read, list, apply, edit the application, read the audit trail.
 //
-// RPC                 | store: Data/LabStore.cs       | rule: Model/
-// GetLab              | -                             | -
-// ListLabs            | ListAsync                     | -
-// CreateLab           | InsertAsync                   | LabRules.CanHost
-// UpdateLab           | LockAsync, UpdateDetailsAsync | LabLifecycle.IsEditable
-// ListLabAuditEntries | DataSource                    | -
+// RPC                 | SQL: Data/LabStore.cs                 | rule: Model/
+// GetLab              | FindAsync (cached), IsCurrentPartner… | LabRules.CanRead
+// ListLabs            | ListAsync                             | LabRules.CanRead's state sets, LabLifecycle.EvaluatedStates, .ConstructionStates
+// CreateLab           | InsertAsync                           | LabRules.CanHost
+// UpdateLab           | LockAsync, UpdateDetailsAsync         | LabLifecycle.IsEditable
+// ListLabAuditEntries | AuditLog.PageAsync (Shared)           | host and admins only
 
 using Collaboration.Common.V1;
 using Collaboration.Labs.Data;

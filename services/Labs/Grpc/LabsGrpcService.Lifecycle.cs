@@ -1,23 +1,13 @@
-// The platform lifecycle: every method is one act of the LabLifecycle table (Model/LabLifecycle.cs),
-// run by TransitionAsync; RequestLabUpgrade opens a new application one level up after an excellent result.
+// The platform lifecycle: each method below is one act of the table in Model/LabLifecycle.cs, run by TransitionAsync.
 //
-// RPC                       | store: Data/LabStore.cs                                          | rule: Model/
-// SubmitLab                 | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// ReturnLab                 | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// StartLabPreliminaryReview | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// PassLabPreliminaryReview  | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// PassLabExpertReview       | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// RejectLab                 | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// AccreditLab               | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// StartLabConstruction      | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// RequestLabAcceptance      | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// PassLabAcceptance         | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// DeferLabAcceptance        | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// FailLabAcceptance         | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// RequireLabRectification   | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// CompleteLabRectification  | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// RevokeLab                 | LockAsync, SetStateAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.IsHostAct, LabLifecycle.Next
-// RequestLabUpgrade         | InsertAsync, LatestEvaluationAsync                               | LabRules.NextLevel
+// RPC                 | SQL: Data/LabStore.cs                             | rule: Model/
+// the plain acts (1)  | LockAsync, SetStateAsync                          | LabLifecycle.Next, .IsHostAct
+// AccreditLab         | LockAsync, SetStateWithDatesAsync, SupersedeAsync | LabLifecycle.Next (Accredit; Supersede of the original)
+// DeferLabAcceptance  | LockAsync, SetStateWithDatesAsync                 | LabLifecycle.Next
+// RequestLabUpgrade   | LockAsync, LatestEvaluationAsync, InsertAsync     | LabRules.NextLevel; latest result excellent
+// (1) SubmitLab, ReturnLab, StartLabPreliminaryReview, PassLabPreliminaryReview, PassLabExpertReview, RejectLab,
+//     StartLabConstruction, RequestLabAcceptance, PassLabAcceptance, FailLabAcceptance, RequireLabRectification,
+//     CompleteLabRectification, RevokeLab.
 
 using Collaboration.Labs.Data;
 using Collaboration.Labs.Model;

@@ -1,9 +1,9 @@
 // Partners (labs/{lab}/partners): dated links to partner universities and institutes; history is kept.
 //
-// RPC              | store: Data/LabStore.cs                                        | rule: Model/
-// AddLabPartner    | AdjustPartnerCountAsync, InsertPartnerAsync                    | LabLifecycle.IsFinal
-// RemoveLabPartner | AdjustPartnerCountAsync, EndPartnershipAsync, LockPartnerAsync | -
-// ListLabPartners  | ListPartnersAsync                                              | -
+// RPC              | SQL: Data/LabStore.cs                                           | rule: Model/
+// AddLabPartner    | InsertPartnerAsync, AdjustPartnerCountAsync                     | LabLifecycle.IsFinal
+// RemoveLabPartner | LockPartnerAsync, EndPartnershipAsync, AdjustPartnerCountAsync | -
+// ListLabPartners  | ListPartnersAsync                                               | LabRules.CanRead (of the platform)
 
 using Collaboration.Common.V1;
 using Collaboration.Labs.Data;

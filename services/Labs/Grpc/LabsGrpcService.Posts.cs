@@ -1,9 +1,9 @@
 // Senior posts (labs/{lab}/posts): chief scientist and similar posts, open → filled → closed.
 //
-// RPC           | store: Data/LabStore.cs          | rule: Model/
+// RPC           | SQL: Data/LabStore.cs            | rule: Model/
 // CreateLabPost | InsertPostAsync                  | LabLifecycle.IsFinal
-// ListLabPosts  | ListPostsAsync                   | -
-// FillLabPost   | FillPostAsync, LockPostAsync     | PostLifecycle.Next
+// ListLabPosts  | ListPostsAsync                   | LabRules.CanRead (of the platform)
+// FillLabPost   | LockPostAsync, FillPostAsync     | PostLifecycle.Next
 // CloseLabPost  | LockPostAsync, SetPostStateAsync | PostLifecycle.Next
 
 using Collaboration.Common.V1;
