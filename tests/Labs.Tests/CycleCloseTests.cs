@@ -80,6 +80,19 @@ public sealed class CycleCloseTests(LabsFixture fixture)
     }
 
     [Fact]
+    public async Task CloseEvaluationCycle_EarlierCycleClosedAfterLaterUnqualifiedFiled_Revokes()
+    {
+        var lab = await _as.OperatingAsync();
+        await _as.EvaluateAsync(lab, 2009, 40);
+        Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
+
+        var closed = await _as.Admin.CloseEvaluationCycleAsync(new CloseEvaluationCycleRequest { Cycle = 2008 });
+
+        Assert.Contains(lab.Name, closed.Revoked);
+        Assert.Equal(State.Revoked, (await _as.GetAsync(lab)).State);
+    }
+
+    [Fact]
     public async Task CloseEvaluationCycle_NotAdmin_PermissionDenied_BadCycle_InvalidArgument()
     {
         await GrpcAssert.Status(StatusCode.PermissionDenied,

@@ -78,6 +78,50 @@ public sealed class EvaluationTests(LabsFixture fixture)
         Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
     }
 
+    // Filed out of order: rows of cycles are judged by cycle number, never by the order the results arrived in.
+    [Fact]
+    public async Task RecordLabEvaluation_EarlierCycleFiledAfterLaterUnqualified_Revoked()
+    {
+        var lab = await _as.OperatingAsync();
+        await _as.EvaluateAsync(lab, 2021, 40);
+        Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
+
+        await _as.EvaluateAsync(lab, 2020, 50);
+
+        var revoked = await _as.GetAsync(lab);
+        Assert.Equal(State.Revoked, revoked.State);
+        Assert.Contains("two consecutive cycles", revoked.StateReason);
+    }
+
+    [Fact]
+    public async Task RecordLabEvaluation_GapFilledLateUnqualified_RevokedByTheCyclesOnEitherSide()
+    {
+        var lab = await _as.OperatingAsync();
+        await _as.EvaluateAsync(lab, 2023, 30);
+        await _as.EvaluateAsync(lab, 2021, null);
+        Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
+
+        await _as.EvaluateAsync(lab, 2022, 55);
+
+        Assert.Equal(State.Revoked, (await _as.GetAsync(lab)).State);
+    }
+
+    [Fact]
+    public async Task RecordLabEvaluation_UnqualifiedFiledBackToBackButCyclesApart_NotRevoked()
+    {
+        var lab = await _as.OperatingAsync();
+        await _as.EvaluateAsync(lab, 2022, 40);
+        await _as.EvaluateAsync(lab, 2020, 40);
+        Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
+
+        // The cycle between them arrives last and is good: still no two unqualified cycles in a row.
+        await _as.EvaluateAsync(lab, 2021, 80);
+
+        Assert.Equal(State.Rectification, (await _as.GetAsync(lab)).State);
+        var cycles = (await _as.Admin.ListLabEvaluationsAsync(new ListLabEvaluationsRequest { Parent = lab.Name })).Evaluations.Select(e => e.Cycle);
+        Assert.Equal([2020, 2021, 2022], cycles);
+    }
+
     [Fact]
     public async Task RecordLabEvaluation_SameCycleTwice_AlreadyExists()
     {

@@ -41,6 +41,10 @@ public sealed class LabGradingTests
     public void Consequence_FollowsTheRules(State state, Band band, bool neighbourUnqualified, LabAction? expected) =>
         Assert.Equal(expected, LabGrading.Consequence(state, band, neighbourUnqualified));
 
+    [Fact]
+    public void ConsecutiveCycles_TheCycleBeforeAndTheCycleAfter() =>
+        Assert.Equal([2020, 2022], LabGrading.ConsecutiveCycles(2021).Order());
+
     [Theory]
     [InlineData(Kind.EnterpriseTechnologyCenter, OrganizationKind.Enterprise, true)]
     [InlineData(Kind.EnterpriseTechnologyCenter, OrganizationKind.University, false)]

@@ -1,7 +1,9 @@
 using System.Text;
+using Collaboration.Alliances.Model;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Npgsql;
+using State = Collaboration.Alliances.V1.Alliance.Types.State;
 
 namespace Collaboration.Alliances.Data;
 
@@ -12,6 +14,10 @@ public sealed record AllianceFilter(short State, string IndustryChain, string Me
 public sealed class AllianceStore(NpgsqlDataSource dataSource)
 {
     public NpgsqlDataSource DataSource => dataSource;
+
+    // The visibility rule's state sets come from Model/ and reach SQL as parameters: the rule is written once.
+    private static readonly short[] PublicStates = [.. AllianceLifecycle.PublicStates.Select(s => (short)s)];
+    private static readonly short[] LeadOnlyStates = [.. AllianceAccess.LeadOnlyStates.Select(s => (short)s)];
 
     private const string AllianceColumns =
         "a.id, a.display_name, a.short_name, a.industry_chain, a.lead_code, a.lead_name, a.charter_summary, a.founded_date, " +
@@ -79,7 +85,7 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// One page of the alliances the caller may see, in id order after <paramref name="after"/>.
-    /// The visibility clause mirrors AllianceAccess.CanRead; filters are added only when set, so
+    /// The visibility clause is AllianceAccess.CanRead with its state sets as parameters; filters are added only when set, so
     /// each combination gets its own plan.
     /// </summary>
     public async Task<IReadOnlyList<AllianceRow>> ListAsync(Caller caller, AllianceFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
@@ -88,8 +94,8 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         if (!caller.IsAdmin)
         {
             sql.Append("""
-                 AND (a.lead_code = @org OR a.state IN (3, 4, 5)
-                      OR (a.state <> 1 AND EXISTS (SELECT 1 FROM alliance_members v
+                 AND (a.lead_code = @org OR a.state = ANY(@publicStates)
+                      OR (a.state <> ALL(@leadOnlyStates) AND EXISTS (SELECT 1 FROM alliance_members v
                           WHERE v.alliance_id = a.id AND v.credit_code = @org AND v.left_date IS NULL)))
                 """);
         }
@@ -119,6 +125,8 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<AllianceRow>(new CommandDefinition(sql.ToString(), new
         {
             org = caller.Organization,
+            publicStates = PublicStates,
+            leadOnlyStates = LeadOnlyStates,
             state = filter.State,
             chain = filter.IndustryChain,
             member = filter.MemberCode,

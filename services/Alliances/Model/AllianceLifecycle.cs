@@ -47,7 +47,9 @@ public static class AllianceLifecycle
     public static bool IsEvaluated(State state) => state is State.Approved or State.Rectification;
 
     /// <summary>States every signed-in user may read (the alliance has been approved at some point).</summary>
-    public static bool IsPublic(State state) => state is State.Approved or State.Rectification or State.Dissolved;
+    public static readonly IReadOnlyList<State> PublicStates = [State.Approved, State.Rectification, State.Dissolved];
+
+    public static bool IsPublic(State state) => PublicStates.Contains(state);
 
     public static IEnumerable<(State From, AllianceAction Action, State To)> All =>
         Transitions.Select(t => (t.Key.From, t.Key.Action, t.Value));

@@ -1,4 +1,5 @@
 using System.Text;
+using Collaboration.IndustrialColleges.Model;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Npgsql;
@@ -20,6 +21,9 @@ public enum Contribution
 public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
 {
     public NpgsqlDataSource DataSource => dataSource;
+
+    // The visibility rule's state set comes from Model/ and reaches SQL as a parameter: the rule is written once.
+    private static readonly short[] PublicStates = [.. CollegeLifecycle.PublicStates.Select(s => (short)s)];
 
     private const string CollegeColumns =
         "c.id, c.display_name, c.host_code, c.host_name, c.host_kind, c.industry_chain, c.enrolment_capacity, " +
@@ -94,7 +98,7 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// One page of the colleges the caller may see, in id order after <paramref name="after"/>.
-    /// The visibility clause mirrors CollegeAccess.CanRead.
+    /// The visibility clause is CollegeAccess.CanRead with its state set as a parameter.
     /// </summary>
     public async Task<IReadOnlyList<CollegeRow>> ListAsync(Caller caller, CollegeFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
@@ -102,7 +106,7 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         if (!caller.IsAdmin)
         {
             sql.Append("""
-                 AND (c.host_code = @org OR c.state = 4
+                 AND (c.host_code = @org OR c.state = ANY(@publicStates)
                       OR EXISTS (SELECT 1 FROM college_partners v WHERE v.college_id = c.id AND v.credit_code = @org AND v.left_date IS NULL))
                 """);
         }
@@ -128,6 +132,7 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<CollegeRow>(new CommandDefinition(sql.ToString(), new
         {
             org = caller.Organization,
+            publicStates = PublicStates,
             state = filter.State,
             chain = filter.IndustryChain,
             partner = filter.PartnerCode,

@@ -5,7 +5,8 @@ namespace Collaboration.IndustrialColleges.Model;
 
 /// <summary>
 /// Who may see an industrial college: admins, the host and current partners always; every
-/// signed-in user while it is operating. The list query in IndustrialCollegeStore mirrors this.
+/// signed-in user in <see cref="CollegeLifecycle.PublicStates"/>. IndustrialCollegeStore.ListAsync passes
+/// that set to its query.
 /// </summary>
 public static class CollegeAccess
 {

@@ -49,7 +49,9 @@ public static class CollegeLifecycle
     public static bool AcceptsContributions(State state) => state is not (State.Closed or State.Unspecified);
 
     /// <summary>States every signed-in user may read.</summary>
-    public static bool IsPublic(State state) => state == State.Operating;
+    public static readonly IReadOnlyList<State> PublicStates = [State.Operating];
+
+    public static bool IsPublic(State state) => PublicStates.Contains(state);
 
     public static IEnumerable<(State From, CollegeAction Action, State To)> All =>
         Transitions.Select(t => (t.Key.From, t.Key.Action, t.Value));

@@ -1,7 +1,9 @@
 using System.Text;
+using Collaboration.Labs.Model;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Npgsql;
+using State = Collaboration.Labs.V1.Lab.Types.State;
 
 namespace Collaboration.Labs.Data;
 
@@ -13,6 +15,12 @@ public sealed record LabFilter(short Kind, short Level, short State, string Host
 public sealed class LabStore(NpgsqlDataSource dataSource)
 {
     public NpgsqlDataSource DataSource => dataSource;
+
+    // The state sets come from Model/ and reach SQL as parameters: the rule is written once.
+    private static readonly short[] PublicStates = Codes(LabLifecycle.PublicStates);
+    private static readonly short[] HostOnlyStates = Codes(LabRules.HostOnlyStates);
+    private static readonly short[] EvaluatedStates = Codes(LabLifecycle.EvaluatedStates);
+    private static readonly short[] ConstructionStates = Codes(LabLifecycle.ConstructionStates);
 
     private const string LabColumns =
         "l.id, l.kind, l.level, l.display_name, l.host_code, l.host_name, l.host_kind, l.research_field, l.director_name, " +
@@ -112,7 +120,7 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// One page of the platforms the caller may see, in id order after <paramref name="after"/>.
-    /// The visibility clause mirrors LabRules.CanRead; filters are added only when set.
+    /// The visibility clause is LabRules.CanRead with its state sets as parameters; filters are added only when set.
     /// </summary>
     public async Task<IReadOnlyList<LabRow>> ListAsync(Caller caller, LabFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
@@ -120,8 +128,8 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         if (!caller.IsAdmin)
         {
             sql.Append("""
-                 AND (l.host_code = @org OR l.state IN (9, 10, 11, 13)
-                      OR (l.state <> 1 AND EXISTS (SELECT 1 FROM lab_partners v
+                 AND (l.host_code = @org OR l.state = ANY(@publicStates)
+                      OR (l.state <> ALL(@hostOnlyStates) AND EXISTS (SELECT 1 FROM lab_partners v
                           WHERE v.lab_id = l.id AND v.credit_code = @org AND v.left_date IS NULL)))
                 """);
         }
@@ -151,11 +159,11 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         }
         if (filter.DueForEvaluationCycle != 0)
         {
-            sql.Append(" AND l.state IN (9, 10) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)");
+            sql.Append(" AND l.state = ANY(@evaluatedStates) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)");
         }
         if (filter.ConstructionOverdue)
         {
-            sql.Append(" AND l.state IN (6, 7) AND l.construction_deadline < @today");
+            sql.Append(" AND l.state = ANY(@constructionStates) AND l.construction_deadline < @today");
         }
         if (after is not null)
         {
@@ -167,6 +175,10 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<LabRow>(new CommandDefinition(sql.ToString(), new
         {
             org = caller.Organization,
+            publicStates = PublicStates,
+            hostOnlyStates = HostOnlyStates,
+            evaluatedStates = EvaluatedStates,
+            constructionStates = ConstructionStates,
             kind = filter.Kind,
             level = filter.Level,
             state = filter.State,
@@ -222,28 +234,28 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
             RETURNING {EvaluationColumns}
             """, row, transaction);
 
-    /// <summary>Whether the cycle just before or just after was unqualified: two in a row revoke.</summary>
-    public static Task<bool> NeighbouringCycleUnqualifiedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, int cycle, short unqualified) =>
+    /// <summary>Whether any of <paramref name="cycles"/> (LabGrading.ConsecutiveCycles) has an unqualified result on file.</summary>
+    public static Task<bool> AnyCycleUnqualifiedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, int[] cycles, short unqualified) =>
         connection.ExecuteScalarAsync<bool>(
             """
             SELECT EXISTS (SELECT 1 FROM lab_evaluations
-                           WHERE lab_id = @labId AND cycle IN (@cycle - 1, @cycle + 1) AND band = @unqualified)
-            """, new { labId, cycle, unqualified }, transaction);
+                           WHERE lab_id = @labId AND cycle = ANY(@cycles) AND band = @unqualified)
+            """, new { labId, cycles, unqualified }, transaction);
 
     public static Task<EvaluationRow?> LatestEvaluationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId) =>
         connection.QuerySingleOrDefaultAsync<EvaluationRow>(
             $"SELECT {EvaluationColumns} FROM lab_evaluations WHERE lab_id = @labId ORDER BY cycle DESC LIMIT 1",
             new { labId }, transaction);
 
-    /// <summary>Operating or rectifying platforms with no filing for the cycle, locked, in id order (a stable lock order).</summary>
+    /// <summary>Evaluated platforms (LabLifecycle.EvaluatedStates) with no filing for the cycle, locked, in id order (a stable lock order).</summary>
     public static async Task<IReadOnlyList<LabRow>> LockUnfiledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int cycle) =>
         (await connection.QueryAsync<LabRow>(
             $"""
             SELECT {LabColumns} FROM labs l
-            WHERE l.state IN (9, 10) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)
+            WHERE l.state = ANY(@evaluatedStates) AND NOT EXISTS (SELECT 1 FROM lab_evaluations e WHERE e.lab_id = l.id AND e.cycle = @cycle)
             ORDER BY l.id
             FOR UPDATE
-            """, new { cycle }, transaction)).AsList();
+            """, new { cycle, evaluatedStates = EvaluatedStates }, transaction)).AsList();
 
     public async Task<IReadOnlyList<EvaluationRow>> ListEvaluationsAsync(Guid labId, int afterCycle, int limit, CancellationToken cancellationToken)
     {
@@ -299,6 +311,8 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
             new { labId, state, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
+
+    private static short[] Codes(IEnumerable<State> states) => [.. states.Select(s => (short)s)];
 
     /// <summary>Platforms per kind × level × state: what the gauge reports.</summary>
     public IReadOnlyList<(short Kind, short Level, short State, long Count)> Counts()

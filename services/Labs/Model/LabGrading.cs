@@ -31,13 +31,20 @@ public static class LabGrading
     }
 
     /// <summary>
+    /// The cycles that stand in a row with <paramref name="cycle"/>: the one before and the one after. Rows are
+    /// judged by cycle number, whatever order the results were filed in, so a late filing for an earlier cycle
+    /// completes a row with a later cycle already on file.
+    /// </summary>
+    public static int[] ConsecutiveCycles(int cycle) => [cycle - 1, cycle + 1];
+
+    /// <summary>
     /// What an evaluation does to the platform: the second unqualified result in consecutive cycles
     /// revokes it; a basically qualified or (first) unqualified result sends an operating platform to
     /// rectification; anything else changes nothing.
     /// </summary>
-    public static LabAction? Consequence(State state, Band band, bool neighbouringCycleUnqualified) => band switch
+    public static LabAction? Consequence(State state, Band band, bool consecutiveCycleUnqualified) => band switch
     {
-        V1.Evaluation.Types.Band.Unqualified when neighbouringCycleUnqualified => LabAction.Revoke,
+        V1.Evaluation.Types.Band.Unqualified when consecutiveCycleUnqualified => LabAction.Revoke,
         V1.Evaluation.Types.Band.Unqualified or V1.Evaluation.Types.Band.BasicallyQualified when state == State.Operating
             => LabAction.RequireRectification,
         _ => null,

@@ -68,11 +68,18 @@ public static class LabLifecycle
     /// <summary>States in which the host may edit the application's details.</summary>
     public static bool IsEditable(State state) => state == State.Draft;
 
-    /// <summary>States in which the platform is evaluated every cycle.</summary>
-    public static bool IsEvaluated(State state) => state is State.Operating or State.Rectification;
+    /// <summary>States in which the platform is evaluated every cycle (and a closed cycle files "not filed").</summary>
+    public static readonly IReadOnlyList<State> EvaluatedStates = [State.Operating, State.Rectification];
 
     /// <summary>States every signed-in user may read: the platform is or was operating.</summary>
-    public static bool IsPublic(State state) => state is State.Operating or State.Rectification or State.Revoked or State.Upgraded;
+    public static readonly IReadOnlyList<State> PublicStates = [State.Operating, State.Rectification, State.Revoked, State.Upgraded];
+
+    /// <summary>States in which the construction deadline runs: approved for construction, or being built.</summary>
+    public static readonly IReadOnlyList<State> ConstructionStates = [State.ApprovedForConstruction, State.Construction];
+
+    public static bool IsEvaluated(State state) => EvaluatedStates.Contains(state);
+
+    public static bool IsPublic(State state) => PublicStates.Contains(state);
 
     public static bool IsFinal(State state) => state is State.Rejected or State.Revoked or State.Upgraded;
 

@@ -18,19 +18,22 @@ public static class LabRules
         _ => false,
     };
 
+    /// <summary>States only the host (and the city's admins) may read: current partners see an application once it is submitted.</summary>
+    public static readonly IReadOnlyList<State> HostOnlyStates = [State.Draft];
+
     /// <summary>
-    /// Admins and the host always; current partners once it is submitted; every signed-in user once
-    /// it operates (or did). The list query in LabStore mirrors this.
+    /// Admins and the host always; current partners outside <see cref="HostOnlyStates"/>; every signed-in user
+    /// in <see cref="LabLifecycle.PublicStates"/>. LabStore.ListAsync passes both sets to its query.
     /// </summary>
     public static bool CanRead(Caller caller, string hostCode, State state, bool callerIsCurrentPartner) =>
         caller.IsAdmin
         || caller.ActsFor(hostCode)
         || LabLifecycle.IsPublic(state)
-        || (state != State.Draft && callerIsCurrentPartner);
+        || (!HostOnlyStates.Contains(state) && callerIsCurrentPartner);
 
     /// <summary>True when reading needs no partner lookup to decide.</summary>
     public static bool DecidedWithoutPartnership(Caller caller, string hostCode, State state) =>
-        caller.IsAdmin || caller.ActsFor(hostCode) || LabLifecycle.IsPublic(state) || state == State.Draft;
+        caller.IsAdmin || caller.ActsFor(hostCode) || LabLifecycle.IsPublic(state) || HostOnlyStates.Contains(state);
 
     /// <summary>The level an upgrade leads to, or null at the top.</summary>
     public static Level? NextLevel(Level level) => level switch
