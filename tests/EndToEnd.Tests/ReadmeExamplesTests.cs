@@ -59,7 +59,7 @@ public sealed partial class ReadmeExamplesTests(PlatformFixture platform)
             {
                 var block = Bind(blocks[i], placeholders);
                 expectations.AddRange(Expected().Matches(block).Select(m => (i, m.Groups["text"].Value.Trim())));
-                script.Append($"echo '::block {i}::'\n").Append(block).Append('\n');
+                script.Append($"echo; echo '::block {i}::'\n").Append(block).Append('\n');
             }
             Assert.True(expectations.Count >= 5, $"only {expectations.Count} documented ends ('# → …') to check");
 
