@@ -431,17 +431,20 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
             var completes = learner.Index <= outcomes.Completed;
             if (enrolment.State == EnrolmentState.WaitingToStart)
             {
-                enrolment = await EnrolmentActAsync(seed, learner, "start", enrolment, college, cohorts.StartEnrolmentAsync, cancellationToken);
+                enrolment = await EnrolmentActAsync(seed, learner, "start", enrolment, college,
+                    (r, o) => cohorts.StartEnrolmentAsync(new StartEnrolmentRequest { Name = r.Name, Etag = r.Etag, RequestId = r.RequestId }, o), cancellationToken);
                 wrote = true;
             }
             if (withdraws && enrolment.State is EnrolmentState.Live or EnrolmentState.Paused)
             {
-                enrolment = await EnrolmentActAsync(seed, learner, "withdraw", enrolment, college, cohorts.WithdrawEnrolmentAsync, cancellationToken);
+                enrolment = await EnrolmentActAsync(seed, learner, "withdraw", enrolment, college,
+                    (r, o) => cohorts.WithdrawEnrolmentAsync(new WithdrawEnrolmentRequest { Name = r.Name, Etag = r.Etag, RequestId = r.RequestId }, o), cancellationToken);
                 wrote = true;
             }
             if (completes && enrolment.State == EnrolmentState.Live)
             {
-                enrolment = await EnrolmentActAsync(seed, learner, "complete", enrolment, college, cohorts.CompleteEnrolmentAsync, cancellationToken);
+                enrolment = await EnrolmentActAsync(seed, learner, "complete", enrolment, college,
+                    (r, o) => cohorts.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = r.Name, Etag = r.Etag, RequestId = r.RequestId }, o), cancellationToken);
                 wrote = true;
             }
             enrolments[learner.StudentNumber] = enrolment;
@@ -450,12 +453,9 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
     }
 
     private async Task<Enrolment> EnrolmentActAsync(SeedCohort seed, SeedLearner learner, string act, Enrolment enrolment, Actor college,
-        Func<EnrolmentActionRequest, CallOptions, AsyncUnaryCall<Enrolment>> method, CancellationToken cancellationToken)
+        Func<(string Name, string Etag, string RequestId), CallOptions, AsyncUnaryCall<Enrolment>> method, CancellationToken cancellationToken)
     {
-        var request = new EnrolmentActionRequest
-        {
-            Name = enrolment.Name, Etag = enrolment.Etag, RequestId = RequestIds.Stable(CohortPlan.Key(seed, $"learner/{learner.Index}/{act}")),
-        };
+        var request = (enrolment.Name, enrolment.Etag, RequestIds.Stable(CohortPlan.Key(seed, $"learner/{learner.Index}/{act}")));
         try
         {
             return await client.CallAsync($"{seed.Slug}: {act} learner {learner.Index}", college, o => method(request, o), cancellationToken);
@@ -570,7 +570,7 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
             if (state is PlacementState.Offered or PlacementState.Accepted)
             {
                 var etag = placement!.Etag;
-                await Act("decline", o => cohorts.DeclinePlacementAsync(new PlacementActionRequest { Name = name, Etag = etag, RequestId = Key("decline") }, o));
+                await Act("decline", o => cohorts.DeclinePlacementAsync(new DeclinePlacementRequest { Name = name, Etag = etag, RequestId = Key("decline") }, o));
             }
         }
         else
@@ -578,7 +578,7 @@ public sealed class CohortSeeder(GatewayClient client, CohortService.CohortServi
             if (state == PlacementState.Offered)
             {
                 var etag = placement!.Etag;
-                await Act("accept", o => cohorts.AcceptPlacementAsync(new PlacementActionRequest { Name = name, Etag = etag, RequestId = Key("accept") }, o));
+                await Act("accept", o => cohorts.AcceptPlacementAsync(new AcceptPlacementRequest { Name = name, Etag = etag, RequestId = Key("accept") }, o));
             }
             if (state == PlacementState.Accepted)
             {

@@ -34,7 +34,7 @@ public static class RosterCsvEndpoint
         return app;
     }
 
-    private static async Task ImportAsync(HttpContext http, string cohort, RosterImport import, ILoggerFactory loggers)
+    private static async Task ImportAsync(HttpContext http, string cohort, ImportEnrolmentsHandler imports, ILoggerFactory loggers)
     {
         try
         {
@@ -66,7 +66,7 @@ public static class RosterCsvEndpoint
             using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
             var csv = new CsvReader(reader);
             var columns = await ReadHeaderAsync(csv, http.RequestAborted);
-            var response = await import.ImportAsync(caller, http.Request.Headers.Authorization.ToString(), new ImportHeader(id, requestId, allowPartial), Rows(csv, columns, http.RequestAborted),
+            var response = await imports.RunAsync(http, caller, new ImportHeader(id, requestId, allowPartial), Rows(csv, columns, http.RequestAborted),
                 http.RequestAborted);
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(Json.Format(response), http.RequestAborted);
