@@ -27,6 +27,20 @@ public sealed class ImportTests(CohortsFixture fixture)
         Enumerable.Range(1, count).Select(i => Actors.Row($"{prefix}{i:D5}")).ToList();
 
     [Fact]
+    public async Task Import_RefusedBeforeTheRosterIsRead_EveryCallAnswersTheRefusal()
+    {
+        // The service refuses an outsider after the header, while the client is still sending the roster; the client must
+        // still see NOT_FOUND (the server's answer), never CANCELLED (its own half-finished write).
+        var cohort = await _as.RecruitingAsync();
+        var roster = Roster(5000, "R");
+        for (var i = 0; i < 20; i++)
+        {
+            await GrpcAssert.Status(StatusCode.NotFound, () => Actors.ImportAsync(_as.OutsiderClient, cohort.Name, roster, batch: 250));
+        }
+        Assert.Equal(0, await EnrolmentCountAsync(cohort.Name));
+    }
+
+    [Fact]
     public async Task Import_AllGood_ImportsEveryRowMasked()
     {
         var cohort = await _as.RecruitingAsync();
