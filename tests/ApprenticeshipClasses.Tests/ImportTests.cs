@@ -248,6 +248,33 @@ public sealed class ImportTests(CohortsFixture fixture)
     }
 
     [Fact]
+    public async Task CsvUpload_ByteOrderMarkAndBlankLines_ReadAsWrittenWithTheirLines()
+    {
+        // As a spreadsheet saves it: a UTF-8 byte order mark, CRLF line ends, a blank line, the header in another case.
+        var cohort = await _as.RecruitingAsync();
+        var text = new StringBuilder()
+            .Append("Student_Number,Display_Name,Identity_Number\r\n")
+            .Append($"B001,Learner One,{Identities.New()}\r\n")
+            .Append("\r\n")
+            .Append($"B002,Learner Two,{Identities.Wrong(Identities.New())}\r\n")
+            .Append($"B003,Learner Three,{Identities.New()}\r\n")
+            .ToString();
+        var request = CsvRequest(cohort.Name, "", "?allow_partial=true");
+        request.Content = new ByteArrayContent([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text)]);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        using var response = await fixture.Service.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, json.RootElement.GetProperty("rowsReceived").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("rowsImported").GetInt32());
+        var error = json.RootElement.GetProperty("errors").EnumerateArray().Single();
+        Assert.Equal((2, 4, "identity_number"), (error.GetProperty("row").GetInt32(), error.GetProperty("line").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.Equal(["B001", "B003"], (await _as.EnrolmentsAsync(cohort.Name)).Select(e => e.StudentNumber).Order());
+    }
+
+    [Fact]
     public async Task CsvUpload_MissingColumnOrNotCsvOrNoToken_Refused()
     {
         var cohort = await _as.RecruitingAsync();
