@@ -248,6 +248,27 @@ public sealed class ImportTests(CohortsFixture fixture)
     }
 
     [Fact]
+    public async Task CsvUpload_NulOrControlCharacterInARow_RowErrorNamingTheField_NothingWritten()
+    {
+        var cohort = await _as.RecruitingAsync();
+        var csv = new StringBuilder()
+            .Append("student_number,display_name,identity_number,college_mentor,enterprise_mentor\r\n")
+            .Append($"D001,Learner One,{Identities.New()},,\r\n")
+            .Append($"D002,Learner\0Two,{Identities.New()},,\r\n")
+            .Append($"D003,Learner Three,{Identities.New()},,Master\u001bWang\r\n")
+            .ToString();
+
+        using var response = await fixture.Service.Http.SendAsync(CsvRequest(cohort.Name, csv), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.True(json.RootElement.GetProperty("rolledBack").GetBoolean());
+        var errors = json.RootElement.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(3, "display_name"), (4, "enterprise_mentor")], errors);
+        Assert.Equal(0, await EnrolmentCountAsync(cohort.Name));
+    }
+
+    [Fact]
     public async Task CsvUpload_ByteOrderMarkAndBlankLines_ReadAsWrittenWithTheirLines()
     {
         // As a spreadsheet saves it: a UTF-8 byte order mark, CRLF line ends, a blank line, the header in another case.

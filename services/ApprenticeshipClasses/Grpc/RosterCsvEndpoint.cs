@@ -1,13 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Collaboration.Apprenticeships.Data;
+using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using nietras.SeparatedValues;
-using Npgsql;
 
 namespace Collaboration.Apprenticeships.Grpc;
 
@@ -83,7 +83,7 @@ public static class RosterCsvEndpoint
         {
             await WriteErrorAsync(http, ex);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (Exception ex) when (DatabaseFailures.IsOutage(ex))
         {
             loggers.CreateLogger(typeof(RosterCsvEndpoint)).LogWarning("Database unavailable in the CSV import: {Message}", ex.Message);
             await WriteErrorAsync(http, new RpcException(new Status(StatusCode.Unavailable, "The database is unavailable; retry shortly.")));

@@ -1,3 +1,5 @@
+using Collaboration.Shared.Validation;
+
 namespace Collaboration.Apprenticeships.Model;
 
 /// <summary>
@@ -36,6 +38,10 @@ public static class RosterRules
         if (value.Length == 0)
         {
             return required ? "is required." : null;
+        }
+        if (RequestFields.CharacterProblem(value) is { } problem)
+        {
+            return problem; // the CSV upload's rows never pass the request interceptor
         }
         return value.Length > MaxPersonNameLength ? $"must be at most {MaxPersonNameLength} characters (got {value.Length})." : null;
     }
