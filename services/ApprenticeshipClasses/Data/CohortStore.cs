@@ -28,7 +28,8 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
         "enterprise_mentor, sponsor_code, create_time, update_time, version";
 
     private const string PlacementColumns =
-        "enrolment_id, cohort_id, state, employer_code, employer_name, in_city, start_date, create_time, update_time, version";
+        "enrolment_id, cohort_id, state, employer_code, employer_name, in_city, in_city_basis, in_city_override_reason, in_city_override_note, " +
+        "start_date, create_time, update_time, version";
 
     private const string SponsorChangeColumns =
         "id, cohort_id, enrolment_id, from_code, to_code, reason, state, create_time, update_time, version";
@@ -60,7 +61,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     private static async Task<IEnumerable<SponsorRow>> SponsorsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid[] ids) =>
         await connection.QueryAsync<SponsorRow>(
             """
-            SELECT cohort_id, credit_code, org_name, joined_date, left_date FROM cohort_sponsors
+            SELECT cohort_id, credit_code, org_name, joined_date, left_date, pending FROM cohort_sponsors
             WHERE cohort_id = ANY(@ids) ORDER BY cohort_id, joined_date, credit_code
             """, new { ids }, transaction);
 
@@ -133,6 +134,37 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
         }
         return rows;
     }
+
+    // ---- sponsors after creation
+
+    /// <summary>A new dated link; false when the enterprise already has an open (current or pending) link, or one from the same date.</summary>
+    public static async Task<bool> InsertSponsorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SponsorRow row) =>
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO cohort_sponsors (cohort_id, credit_code, org_name, joined_date, pending)
+            VALUES (@CohortId, @CreditCode, @OrgName, @JoinedDate, @Pending)
+            ON CONFLICT DO NOTHING
+            """, row, transaction) == 1;
+
+    /// <summary>The invited enterprise accepts: its link becomes current from <paramref name="joined"/>.</summary>
+    public static Task AcceptSponsorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid cohortId, string code, DateTime joined) =>
+        connection.ExecuteAsync(
+            """
+            UPDATE cohort_sponsors SET pending = false, joined_date = @joined
+            WHERE cohort_id = @cohortId AND credit_code = @code AND left_date IS NULL AND pending
+            """, new { cohortId, code, joined }, transaction);
+
+    /// <summary>Ends the open link (the row stays: history).</summary>
+    public static Task EndSponsorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid cohortId, string code, DateTime left) =>
+        connection.ExecuteAsync(
+            "UPDATE cohort_sponsors SET left_date = @left WHERE cohort_id = @cohortId AND credit_code = @code AND left_date IS NULL",
+            new { cohortId, code, left }, transaction);
+
+    /// <summary>Learners the sponsor hosts in the given enrolment states.</summary>
+    public static Task<long> CountHostedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid cohortId, string code, short[] states) =>
+        connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM enrolments WHERE cohort_id = @cohortId AND sponsor_code = @code AND state = ANY(@states)",
+            new { cohortId, code, states }, transaction);
 
     // ---- enrolments
 
@@ -217,10 +249,14 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     public static Task<PlacementRow> UpsertPlacementAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PlacementRow row) =>
         connection.QuerySingleAsync<PlacementRow>(
             $"""
-            INSERT INTO placements (enrolment_id, cohort_id, state, employer_code, employer_name, in_city, start_date)
-            VALUES (@EnrolmentId, @CohortId, @State, @EmployerCode, @EmployerName, @InCity, @StartDate)
+            INSERT INTO placements (enrolment_id, cohort_id, state, employer_code, employer_name, in_city, in_city_basis,
+                in_city_override_reason, in_city_override_note, start_date)
+            VALUES (@EnrolmentId, @CohortId, @State, @EmployerCode, @EmployerName, @InCity, @InCityBasis,
+                @InCityOverrideReason, @InCityOverrideNote, @StartDate)
             ON CONFLICT (enrolment_id) DO UPDATE SET state = excluded.state, employer_code = excluded.employer_code,
-                employer_name = excluded.employer_name, in_city = excluded.in_city, start_date = excluded.start_date,
+                employer_name = excluded.employer_name, in_city = excluded.in_city, in_city_basis = excluded.in_city_basis,
+                in_city_override_reason = excluded.in_city_override_reason, in_city_override_note = excluded.in_city_override_note,
+                start_date = excluded.start_date,
                 update_time = now(), version = placements.version + 1
             RETURNING {PlacementColumns}
             """, row, transaction);

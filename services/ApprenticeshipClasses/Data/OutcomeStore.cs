@@ -10,7 +10,8 @@ namespace Collaboration.Apprenticeships.Data;
 /// <summary>
 /// Outcomes and landing rates, computed in SQL from the enrolment and placement records every time
 /// (nothing is stored twice). A learner counts as employed when the placement is employed; employed
-/// by a sponsor when the employer is one of the cohort's sponsors (past or present).
+/// by a sponsor when the employer is one of the cohort's sponsors (past or present, not a pending one);
+/// in the city by the placement's in_city fact, which InCityRule derives from the employer's register.
 /// </summary>
 public sealed class OutcomeStore(NpgsqlDataSource dataSource)
 {
@@ -25,7 +26,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
                count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed)) AS employed,
                count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed) AND p.in_city) AS employed_in_city,
                count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed)
-                   AND p.employer_code IN (SELECT s.credit_code FROM cohort_sponsors s WHERE s.cohort_id = @id)) AS employed_by_sponsor
+                   AND p.employer_code IN (SELECT s.credit_code FROM cohort_sponsors s WHERE s.cohort_id = @id AND NOT s.pending)) AS employed_by_sponsor
         FROM enrolments e LEFT JOIN placements p ON p.enrolment_id = e.id
         WHERE e.cohort_id = @id
         """;
@@ -49,7 +50,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
                    e.state = ANY(@completed) AS completed,
                    (e.state = ANY(@completed) AND p.state = ANY(@employed) AND p.in_city) AS in_city,
                    (e.state = ANY(@completed) AND p.state = ANY(@employed) AND EXISTS (SELECT 1 FROM cohort_sponsors s
-                        WHERE s.cohort_id = e.cohort_id AND s.credit_code = p.employer_code)) AS by_sponsor
+                        WHERE s.cohort_id = e.cohort_id AND s.credit_code = p.employer_code AND NOT s.pending)) AS by_sponsor
             FROM enrolments e LEFT JOIN placements p ON p.enrolment_id = e.id
         ),
         per_cohort AS (
@@ -74,7 +75,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
         "AND (c.college_code = @org OR EXISTS (SELECT 1 FROM cohort_sponsors v WHERE v.cohort_id = c.id AND v.credit_code = @org))";
 
     private const string SponsorJoin =
-        "JOIN (SELECT cohort_id, credit_code, max(org_name) AS org_name FROM cohort_sponsors GROUP BY 1, 2) sp ON sp.cohort_id = pc.id";
+        "JOIN (SELECT cohort_id, credit_code, max(org_name) AS org_name FROM cohort_sponsors WHERE NOT pending GROUP BY 1, 2) sp ON sp.cohort_id = pc.id";
 
     public async Task<CohortOutcomes> CohortOutcomesAsync(Guid id, int commitment, CancellationToken cancellationToken)
     {

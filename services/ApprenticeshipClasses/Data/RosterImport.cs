@@ -59,7 +59,7 @@ public sealed class RosterImport(IdentityHasher hasher)
     public async Task<RosterImportResult> ImportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CohortRow cohort,
         bool allowPartial, IAsyncEnumerable<RosterInput> rows, CancellationToken cancellationToken)
     {
-        var sponsor = cohort.Sponsors.Where(s => s.LeftDate is null).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
+        var sponsor = cohort.Sponsors.Where(s => s.IsCurrent).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
         var existing = await ExistingKeys.LoadAsync(connection, transaction, cohort.CollegeCode, cohort.Id, cancellationToken);
         using var hashing = hasher.StartSession();
         var report = new Report();

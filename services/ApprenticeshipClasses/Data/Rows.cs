@@ -37,7 +37,8 @@ public sealed class CohortRow
     public Cohort.Types.State CohortState => (Cohort.Types.State)State;
     public string Etag => Version.ToString(CultureInfo.InvariantCulture);
     public IEnumerable<string> AllSponsorCodes => Sponsors.Select(s => s.CreditCode);
-    public IEnumerable<string> CurrentSponsorCodes => Sponsors.Where(s => s.LeftDate is null).Select(s => s.CreditCode);
+    public IEnumerable<string> CurrentSponsorCodes => Sponsors.Where(s => s.IsCurrent).Select(s => s.CreditCode);
+    public IEnumerable<string> PendingSponsorCodes => Sponsors.Where(s => s.LeftDate is null && s.Pending).Select(s => s.CreditCode);
 
     public Cohort ToProto()
     {
@@ -76,9 +77,14 @@ public sealed class SponsorRow
     public string OrgName { get; init; } = "";
     public DateTime JoinedDate { get; init; }
     public DateTime? LeftDate { get; init; }
+    /// <summary>Added after approval and not yet accepted by the enterprise: it sees the cohort but does not act on it.</summary>
+    public bool Pending { get; init; }
+
+    public bool IsCurrent => LeftDate is null && !Pending;
 
     public Sponsor ToProto() => new()
     {
+        State = LeftDate is not null ? Sponsor.Types.State.Ended : Pending ? Sponsor.Types.State.Pending : Sponsor.Types.State.Current,
         Organization = new Organization { CreditCode = CreditCode, Name = OrgName, Kind = OrganizationKind.Enterprise },
         JoinedDate = DateOnly.FromDateTime(JoinedDate).ToProto(),
         LeftDate = LeftDate is { } left ? DateOnly.FromDateTime(left).ToProto() : null,
@@ -130,6 +136,9 @@ public sealed class PlacementRow
     public string EmployerCode { get; init; } = "";
     public string EmployerName { get; init; } = "";
     public bool InCity { get; init; }
+    public short InCityBasis { get; init; }
+    public short InCityOverrideReason { get; init; }
+    public string InCityOverrideNote { get; init; } = "";
     public DateTime? StartDate { get; init; }
     public DateTime CreateTime { get; init; }
     public DateTime UpdateTime { get; init; }
@@ -146,6 +155,10 @@ public sealed class PlacementRow
             State = PlacementState,
             Employer = new Organization { CreditCode = EmployerCode, Name = EmployerName, Kind = OrganizationKind.Enterprise },
             InCity = InCity,
+            InCityBasis = (InCityBasis)InCityBasis,
+            InCityOverride = InCityBasis == (short)V1.InCityBasis.Override
+                ? new InCityOverride { Reason = (InCityOverride.Types.Reason)InCityOverrideReason, Note = InCityOverrideNote }
+                : null,
             StartDate = StartDate is { } start ? DateOnly.FromDateTime(start).ToProto() : null,
             EmployerIsSponsor = sponsorCodes.Contains(EmployerCode),
             CreateTime = Times.Utc(CreateTime),

@@ -70,7 +70,7 @@ public sealed partial class CohortsGrpcService
             }
             var sponsor = enrolment.SponsorCreditCode.Length > 0
                 ? enrolment.SponsorCreditCode
-                : cohort.Sponsors.Where(s => s.LeftDate is null).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
+                : cohort.Sponsors.Where(s => s.IsCurrent).OrderBy(s => s.JoinedDate).Select(s => s.CreditCode).FirstOrDefault() ?? "";
             if (!cohort.CurrentSponsorCodes.Contains(sponsor))
             {
                 ApiErrors.InvalidArgument("enrolment.sponsor_credit_code", "must be a current sponsor of the cohort.");

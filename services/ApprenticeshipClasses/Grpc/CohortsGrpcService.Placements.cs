@@ -13,13 +13,14 @@ using PlacementState = Collaboration.Apprenticeships.V1.Placement.Types.State;
 
 namespace Collaboration.Apprenticeships.Grpc;
 
-// Placements after completion and their retention checks; recorded by a current sponsor.
+// Placements after completion and their retention checks; recorded by a current sponsor. In-city is never the
+// caller's word: InCityRule derives it from the employer's credit code, or an audited override (a branch in the city).
 // RPC                     store (Data/CohortStore)                        rule (Model/)
 // GetPlacement            FindPlacementAsync                              CohortAccess.CanRead (or a partner grant)
-// OfferPlacement          LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Offer)
+// OfferPlacement          LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Offer), InCityRule
 // AcceptPlacement         LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Accept)
 // DeclinePlacement        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Decline)
-// RecordEmployment        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Employ)
+// RecordEmployment        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Employ), InCityRule
 // RecordRetentionCheck    InsertRetentionCheckAsync, TouchPlacementAsync  PlacementLifecycle.RetentionMonths; employed only
 public sealed partial class CohortsGrpcService
 {
@@ -44,6 +45,7 @@ public sealed partial class CohortsGrpcService
             violations.CreditCode("employer.credit_code", employer.CreditCode);
             violations.Text("employer.name", employer.Name, MaxNameLength, required: false);
         }
+        ValidateOverride(request.InCityOverride, request.Employer?.CreditCode, violations);
         violations.ThrowIfAny();
         return PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Offer, nameof(OfferPlacement), context,
             (cohort, caller, current) =>
@@ -51,17 +53,21 @@ public sealed partial class CohortsGrpcService
                 var code = request.Employer is { CreditCode.Length: > 0 } e ? e.CreditCode : caller.Organization;
                 var employerName = request.Employer is { Name.Length: > 0 } n ? n.Name.Trim()
                     : cohort.Sponsors.FirstOrDefault(s => s.CreditCode == code)?.OrgName ?? "";
-                return (code, employerName, request.InCity, null);
+                if (request.InCityOverride is not null && InCityRule.OverrideViolation(code) is { } why)
+                {
+                    ApiErrors.InvalidArgument("in_city_override", why);
+                }
+                return (code, employerName, request.InCityOverride, null);
             });
     }
 
     public override Task<Placement> AcceptPlacement(AcceptPlacementRequest request, ServerCallContext context) =>
         PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Accept, nameof(AcceptPlacement), context,
-            (_, _, current) => (current!.EmployerCode, current.EmployerName, current.InCity, current.StartDate));
+            (_, _, current) => (current!.EmployerCode, current.EmployerName, StoredOverride(current), current.StartDate));
 
     public override Task<Placement> DeclinePlacement(DeclinePlacementRequest request, ServerCallContext context) =>
         PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Decline, nameof(DeclinePlacement), context,
-            (_, _, current) => (current!.EmployerCode, current.EmployerName, current.InCity, current.StartDate));
+            (_, _, current) => (current!.EmployerCode, current.EmployerName, StoredOverride(current), current.StartDate));
 
     public override Task<Placement> RecordEmployment(RecordEmploymentRequest request, ServerCallContext context)
     {
@@ -72,14 +78,15 @@ public sealed partial class CohortsGrpcService
         {
             violations.Add("start_date", request.StartDate.IsSet() ? "is not a valid calendar date." : "is required.");
         }
+        ValidateOverride(request.InCityOverride, request.Employer?.CreditCode, violations);
         violations.ThrowIfAny();
         return PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Employ, nameof(RecordEmployment), context,
-            (_, _, _) => (request.Employer!.CreditCode, request.Employer.Name.Trim(), request.InCity,
+            (_, _, _) => (request.Employer!.CreditCode, request.Employer.Name.Trim(), request.InCityOverride,
                 request.StartDate.ToDateOnly()!.Value.ToDateTime(TimeOnly.MinValue)));
     }
 
     private async Task<Placement> PlacementActAsync(IMessage request, string placementName, string etag, string requestId, PlacementAction action,
-        string method, ServerCallContext context, Func<CohortRow, Caller, PlacementRow?, (string Code, string Name, bool InCity, DateTime? Start)> values)
+        string method, ServerCallContext context, Func<CohortRow, Caller, PlacementRow?, (string Code, string Name, InCityOverride? Override, DateTime? Start)> values)
     {
         var caller = Caller.From(context);
         new FieldViolations().RequestId(requestId).ThrowIfAny();
@@ -104,14 +111,21 @@ public sealed partial class CohortsGrpcService
                 ApiErrors.InvalidState(placementName, method, from == PlacementLifecycle.None ? "not offered" : from.ToString());
                 return null!;
             }
-            var (code, name, inCity, start) = values(cohort, caller, current);
+            var (code, name, inCityOverride, start) = values(cohort, caller, current);
+            var (inCity, basis) = InCityRule.Decide(code, inCityOverride);
             var saved = await CohortStore.UpsertPlacementAsync(connection, transaction, new PlacementRow
             {
                 EnrolmentId = enrolmentId, CohortId = cohortId, State = (short)next, EmployerCode = code, EmployerName = name, InCity = inCity,
+                InCityBasis = (short)basis,
+                InCityOverrideReason = basis == InCityBasis.Override ? (short)inCityOverride!.Reason : (short)0,
+                InCityOverrideNote = basis == InCityBasis.Override ? inCityOverride!.Note.Trim() : "",
                 StartDate = start,
             });
+            var inCityText = basis == InCityBasis.Override
+                ? $"in city by override {inCityOverride!.Reason}: {inCityOverride.Note.Trim()}"
+                : inCity ? "in city by register" : "not in city by register";
             await AuditLog.WriteAsync(connection, transaction, caller, cohortName, placementName, method,
-                from == PlacementLifecycle.None ? "" : from.ToString(), next.ToString(), $"employer {code}");
+                from == PlacementLifecycle.None ? "" : from.ToString(), next.ToString(), $"employer {code}; {inCityText}");
             return saved.ToProto(cohort.AllSponsorCodes, await CohortStore.ChecksAsync(connection, transaction, enrolmentId));
         }, [], context.CancellationToken);
     }
@@ -159,6 +173,27 @@ public sealed partial class CohortsGrpcService
             return saved.ToProto(cohort.AllSponsorCodes, await CohortStore.ChecksAsync(connection, transaction, enrolmentId));
         }, [], context.CancellationToken);
     }
+
+    /// <summary>An override needs a reason and a note, and only an employer registered outside the city needs one.</summary>
+    private static void ValidateOverride(InCityOverride? inCityOverride, string? employerCode, FieldViolations violations)
+    {
+        if (inCityOverride is null)
+        {
+            return;
+        }
+        violations.DefinedEnum("in_city_override.reason", inCityOverride.Reason);
+        violations.Text("in_city_override.note", inCityOverride.Note, MaxReasonLength);
+        if (CreditCode.IsValid(employerCode) && InCityRule.OverrideViolation(employerCode!) is { } why)
+        {
+            violations.Add("in_city_override", why);
+        }
+    }
+
+    /// <summary>Accepting or declining keeps the override the offer was made with.</summary>
+    private static InCityOverride? StoredOverride(PlacementRow placement) =>
+        placement.InCityBasis == (short)InCityBasis.Override
+            ? new InCityOverride { Reason = (InCityOverride.Types.Reason)placement.InCityOverrideReason, Note = placement.InCityOverrideNote }
+            : null;
 
     /// <summary>Placements are recorded by an owner or editor of a current sponsor.</summary>
     private async Task<(CohortRow Cohort, EnrolmentRow Enrolment)> LockEnrolmentForSponsorAsync(ServerCallContext context,

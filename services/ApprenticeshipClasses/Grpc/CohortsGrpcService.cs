@@ -13,6 +13,7 @@ namespace Collaboration.Apprenticeships.Grpc;
 //   CohortsGrpcService.Cohorts.cs         cohorts and their lifecycle
 //   CohortsGrpcService.Enrolments.cs      enrolments, the roster import, the enrolment lifecycle
 //   CohortsGrpcService.Placements.cs      placements and retention checks
+//   CohortsGrpcService.Sponsors.cs        adding and ending a cohort's sponsors
 //   CohortsGrpcService.SponsorChanges.cs  changes of sponsor
 //   CohortsGrpcService.Outcomes.cs        outcomes, landing rates, the audit trail
 // Every method validates, checks who may act (CohortGate for who may see), acts through WriteRunner, and maps back.
