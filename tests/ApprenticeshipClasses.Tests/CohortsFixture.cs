@@ -92,6 +92,14 @@ public sealed class CapturedLogs : ILoggerProvider
 }
 
 /// <summary>Synthetic identity numbers: 17 digits from a counter, then the GB 11643 check character.</summary>
+/// <summary>Credit codes of organisations registered outside the city (division 430100, Changsha), e.g. an employer elsewhere.</summary>
+public static class OutOfCity
+{
+    private static long _next = Random.Shared.NextInt64(1, 1_000_000) * 100;
+
+    public static string NewCode() => Collaboration.Shared.Validation.CreditCode.Complete($"91430100{Interlocked.Increment(ref _next):D8}");
+}
+
 public static class Identities
 {
     private static long _next = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
@@ -106,7 +114,7 @@ public sealed class Actors(ServiceHost service)
 {
     public string College { get; } = Organizations.NewCode("12");
     public string Sponsor { get; } = Organizations.NewCode("91");
-    public string Sponsor2 { get; } = Organizations.NewCode("91");
+    public string Sponsor2 { get; init; } = Organizations.NewCode("91");
     public string Outsider { get; } = Organizations.NewCode("91");
 
     public CohortService.CohortServiceClient CollegeClient => Client(Tokens.For(College, "vocational_college"));

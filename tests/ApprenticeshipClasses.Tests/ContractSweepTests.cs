@@ -93,7 +93,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
         ["WithdrawEnrolment"] = a => OnEnrolmentAsync(a, "WithdrawEnrolment", EnrolmentState.Live),
         ["CompleteEnrolment"] = a => OnEnrolmentAsync(a, "CompleteEnrolment", EnrolmentState.Live),
         // A declined placement, so the new offer has an etag to check.
-        ["OfferPlacement"] = a => OnPlacementAsync(a, "OfferPlacement", ["DeclinePlacement"], new { in_city = true }),
+        ["OfferPlacement"] = a => OnPlacementAsync(a, "OfferPlacement", ["DeclinePlacement"], new { }),
         ["AcceptPlacement"] = a => OnPlacementAsync(a, "AcceptPlacement", [], new { }),
         ["DeclinePlacement"] = a => OnPlacementAsync(a, "DeclinePlacement", [], new { }),
         ["RecordEmployment"] = a => OnPlacementAsync(a, "RecordEmployment", ["AcceptPlacement"], Employment(a)),
@@ -108,6 +108,18 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
         ["ApproveSponsorChange"] = a => OnSponsorChangeAsync(a, "ApproveSponsorChange", receiving: true),
         ["RejectSponsorChange"] = a => OnSponsorChangeAsync(a, "RejectSponsorChange", receiving: true),
         ["WithdrawSponsorChange"] = a => OnSponsorChangeAsync(a, "WithdrawSponsorChange", receiving: false),
+        ["AddSponsor"] = async a =>
+        {
+            var cohort = await CohortAtAsync(a, State.Draft);
+            var request = Request(M("AddSponsor"), new { name = cohort.Name, organization = new { credit_code = a.Outsider, name = "Test Castings Co." } });
+            return new Scenario(College(a), [College(a, "editor"), Enterprise(a.Sponsor)], request, cohort.Etag, cohort.Name);
+        },
+        ["EndSponsor"] = async a =>
+        {
+            var cohort = await CohortAtAsync(a, State.Draft, twoSponsors: true);
+            var request = Request(M("EndSponsor"), new { name = cohort.Name, sponsor_credit_code = a.Sponsor2, reason = "withdrew from the order class" });
+            return new Scenario(College(a), [College(a, "editor"), Enterprise(a.Sponsor)], request, cohort.Etag, cohort.Name);
+        },
     };
 
     private async Task<Scenario> OnEnrolmentAsync(Actors a, string method, EnrolmentState from)
@@ -122,7 +134,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
         var (cohort, enrolment) = await EnrolmentAtAsync(a, EnrolmentState.Completed, twoSponsors: true);
         var name = $"{enrolment.Name}/placement";
         var sponsor = Enterprise(a.Sponsor);
-        var placement = await Do<Placement>(sponsor, "OfferPlacement", new { name, in_city = true });
+        var placement = await Do<Placement>(sponsor, "OfferPlacement", new { name });
         foreach (var step in before)
         {
             var request = Request(M(step), step == "RecordEmployment" ? Employment(a) : new { });
@@ -136,7 +148,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
 
     private static object Employment(Actors a) => new
     {
-        employer = new { credit_code = a.Sponsor, name = "Test Hydraulics Co." }, in_city = true, start_date = new { year = 2027, month = 7, day = 1 },
+        employer = new { credit_code = a.Sponsor, name = "Test Hydraulics Co." }, start_date = new { year = 2027, month = 7, day = 1 },
     };
 
     private async Task<Scenario> OnSponsorChangeAsync(Actors a, string method, bool receiving)

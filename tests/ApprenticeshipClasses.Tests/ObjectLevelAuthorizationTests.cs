@@ -108,11 +108,11 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
         var started = await _as.CollegeClient.StartEnrolmentAsync(new StartEnrolmentRequest { Name = learners[0].Name });
         var completed = await _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = started.Name, Etag = started.Etag });
         var placementName = completed.Name + "/placement";
-        await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placementName, InCity = true });
+        await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placementName });
         await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = placementName });
         await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
-            Name = placementName, Employer = new Organization { CreditCode = _as.Sponsor, Name = "Test Hydraulics Co." }, InCity = true,
+            Name = placementName, Employer = new Organization { CreditCode = _as.Sponsor, Name = "Test Hydraulics Co." },
             StartDate = new Google.Type.Date { Year = 2027, Month = 7, Day = 1 },
         });
         await _as.SponsorClient.RecordRetentionCheckAsync(new RecordRetentionCheckRequest

@@ -9,8 +9,10 @@ namespace Collaboration.Apprenticeships.Tests;
 
 public sealed class OutcomeTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    // The second sponsor is registered outside the city (its branch in the city employs some learners).
+    private readonly Actors _as = new(fixture.Service) { Sponsor2 = OutOfCity.NewCode() };
     private readonly string _otherEmployer = Organizations.NewCode("91");
+    private static readonly InCityOverride Branch = new() { Reason = InCityOverride.Types.Reason.BranchInCity, Note = "its branch in 娄星区 employs the learner" };
 
     /// <summary>Imports n learners, starts training, starts all and completes all but the withdrawn ones.</summary>
     private async Task<List<Enrolment>> TrainedAsync(Cohort cohort, int learners, int withdrawn)
@@ -28,16 +30,25 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         return result;
     }
 
-    private async Task<Placement> EmployAsync(Enrolment enrolment, string employer, bool inCity)
+    /// <summary>Offers, accepts and records employment; <paramref name="claimInCity"/> sends the retired request flag (field 3) as an old client would.</summary>
+    private async Task<Placement> EmployAsync(Enrolment enrolment, string employer, InCityOverride? inCityOverride = null, bool claimInCity = false)
     {
         var name = enrolment.Name + "/placement";
-        await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = name, InCity = inCity });
+        await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = name });
         await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = name });
-        return await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
+        var request = new RecordEmploymentRequest
         {
-            Name = name, Employer = new Organization { CreditCode = employer, Name = "Employer" }, InCity = inCity,
+            Name = name, Employer = new Organization { CreditCode = employer, Name = "Employer" }, InCityOverride = inCityOverride,
             StartDate = new Google.Type.Date { Year = 2027, Month = 7, Day = 1 },
-        });
+        };
+        return await _as.SponsorClient.RecordEmploymentAsync(claimInCity ? ClaimingInCity(request) : request);
+    }
+
+    /// <summary>The request with the retired in_city flag (field 3, varint) set to true, kept as an unknown field on the wire.</summary>
+    internal static T ClaimingInCity<T>(T request) where T : Google.Protobuf.IMessage<T>, new()
+    {
+        var parser = new Google.Protobuf.MessageParser<T>(() => new T());
+        return parser.ParseFrom([.. Google.Protobuf.MessageExtensions.ToByteArray(request), 0x18, 0x01]);
     }
 
     private Task<Placement> CheckAsync(Enrolment enrolment, int month, bool still, bool same) =>
@@ -47,8 +58,9 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         }).ResponseAsync;
 
     /// <summary>
-    /// Cohort A (sponsors S1, S2; commitment 4): 6 learners, 1 withdrawn, 5 completed. L1 by S1 in the city,
-    /// L2 by S2 in the city, L3 by another employer in the city, L4 by S1 outside the city, L5 declined.
+    /// Cohort A (sponsors S1 registered in the city, S2 registered elsewhere; commitment 4): 6 learners, 1 withdrawn,
+    /// 5 completed. L1 by S1 (in the city by register), L2 by S2 (in the city by a branch override), L3 by another employer
+    /// registered in the city, L4 by S2 without an override although the client claims in-city (not in the city), L5 declined.
     /// Cohort B (sponsor S1; commitment 2): 2 completed, one employed by S1 in the city.
     /// </summary>
     private async Task<(Cohort A, Cohort B, string Chain)> HandComputedFixtureAsync()
@@ -60,13 +72,16 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         var learnersB = await TrainedAsync(b, 2, withdrawn: 0);
 
         var l1 = learnersA[0];
-        await EmployAsync(l1, _as.Sponsor, inCity: true);
-        var p2 = await EmployAsync(learnersA[1], _as.Sponsor2, inCity: true);
+        var p1 = await EmployAsync(l1, _as.Sponsor);
+        Assert.Equal((true, InCityBasis.Register), (p1.InCity, p1.InCityBasis));
+        var p2 = await EmployAsync(learnersA[1], _as.Sponsor2, Branch);
         Assert.True(p2.EmployerIsSponsor);
-        var p3 = await EmployAsync(learnersA[2], _otherEmployer, inCity: true);
+        Assert.Equal((true, InCityBasis.Override, Branch), (p2.InCity, p2.InCityBasis, p2.InCityOverride));
+        var p3 = await EmployAsync(learnersA[2], _otherEmployer);
         Assert.False(p3.EmployerIsSponsor);
-        await EmployAsync(learnersA[3], _as.Sponsor, inCity: false);
-        await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = learnersA[4].Name + "/placement", InCity = true });
+        var p4 = await EmployAsync(learnersA[3], _as.Sponsor2, claimInCity: true);
+        Assert.Equal((false, InCityBasis.Register), (p4.InCity, p4.InCityBasis));
+        await _as.SponsorClient.OfferPlacementAsync(ClaimingInCity(new OfferPlacementRequest { Name = learnersA[4].Name + "/placement" }));
         var declined = await _as.SponsorClient.DeclinePlacementAsync(new DeclinePlacementRequest { Name = learnersA[4].Name + "/placement" });
         Assert.Equal(Placement.Types.State.Declined, declined.State);
 
@@ -76,7 +91,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         var withChecks = await CheckAsync(l1, 12, still: true, same: true);
         Assert.Equal([6, 12], withChecks.RetentionChecks.Select(c => c.Month));
 
-        await EmployAsync(learnersB[0], _as.Sponsor, inCity: true);
+        await EmployAsync(learnersB[0], _as.Sponsor);
         return (a, b, chain);
     }
 
@@ -182,11 +197,11 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         await _as.CollegeClient.ResumeEnrolmentAsync(new ResumeEnrolmentRequest { Name = paused.Name });
         await _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = paused.Name });
 
-        var offered = await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement, InCity = true });
+        var offered = await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement });
         Assert.Equal((Placement.Types.State.Offered, _as.Sponsor), (offered.State, offered.Employer.CreditCode));
         await GrpcAssert.Status(StatusCode.FailedPrecondition, () => _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
-            Name = placement, Employer = new Organization { CreditCode = _as.Sponsor, Name = "S" }, InCity = true,
+            Name = placement, Employer = new Organization { CreditCode = _as.Sponsor, Name = "S" },
             StartDate = new Google.Type.Date { Year = 2027, Month = 7, Day = 1 },
         }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.Aborted, () => _as.SponsorClient.AcceptPlacementAsync(
@@ -196,7 +211,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
             "employer.credit_code", "employer.name", "start_date");
         var employed = await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
-            Name = placement, Employer = new Organization { CreditCode = _as.Sponsor, Name = "S" }, InCity = true,
+            Name = placement, Employer = new Organization { CreditCode = _as.Sponsor, Name = "S" },
             StartDate = new Google.Type.Date { Year = 2027, Month = 7, Day = 1 },
         });
         Assert.True(employed.EmployerIsSponsor);
