@@ -100,17 +100,20 @@ public sealed class InCityTests(CohortsFixture fixture)
     }
 
     [Fact]
-    public async Task InCity_OverHttpJson_TheRetiredFlagIsRefused()
+    public async Task InCity_ClaimedOverHttpJson_IsIgnored()
     {
         var cohort = await _as.RecruitingAsync();
         var placement = (await CompletedPlacementsAsync(cohort, 1)).Single();
+        var elsewhere = OutOfCity.NewCode();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{placement}:offer")
         {
-            Content = new StringContent("""{"inCity": true}""", System.Text.Encoding.UTF8, "application/json"),
+            Content = new StringContent($$"""{"employer": {"creditCode": "{{elsewhere}}", "name": "Changsha Steel Co."}, "inCity": true}""",
+                System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new("Bearer", Tokens.For(_as.Sponsor, "enterprise"));
-        using var response = await fixture.Service.Http.SendAsync(request);
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-        await GrpcAssert.Status(StatusCode.NotFound, () => _as.SponsorClient.GetPlacementAsync(new GetPlacementRequest { Name = placement }).ResponseAsync);
+        using var response = await fixture.Service.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var offered = await _as.SponsorClient.GetPlacementAsync(new GetPlacementRequest { Name = placement });
+        Assert.Equal((elsewhere, false, InCityBasis.Register), (offered.Employer.CreditCode, offered.InCity, offered.InCityBasis));
     }
 }
