@@ -1,8 +1,11 @@
 // What the partner enterprises contribute: courses, training bases and mentors (industrialColleges/{college}/courses, …).
-// A contribution is made by a current partner enterprise (or the host), for itself.
+// A contribution is made by a current partner enterprise (or the host), for itself; only that enterprise, while a
+// current partner, updates or deletes it; whoever may read the college reads it.
 //
 // RPC                                         | SQL: Data/IndustrialCollegeStore.cs                          | rule: Model/
 // CreateCourse, CreateTrainingBase, CreateMentor | IsCurrentPartnerAsync, InsertCourse/TrainingBase/MentorAsync | CollegeLifecycle.AcceptsContributions
+// GetCourse, GetTrainingBase, GetMentor          | FindCourse/TrainingBase/MentorAsync                          | CollegeAccess.CanRead (of the college)
+// UpdateCourse, UpdateTrainingBase, UpdateMentor | LockCourse/TrainingBase/MentorAsync, Update…Async            | CollegeLifecycle.AcceptsContributions
 // DeleteCourse, DeleteTrainingBase, DeleteMentor | LockContributionAsync, DeleteContributionAsync              | CollegeLifecycle.AcceptsContributions
 // ListCourses, ListTrainingBases, ListMentors     | ListCourses/TrainingBases/MentorsAsync                       | CollegeAccess.CanRead (of the college)
 
@@ -13,6 +16,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -22,35 +26,26 @@ namespace Collaboration.IndustrialColleges.Grpc;
 
 public sealed partial class IndustrialCollegesGrpcService
 {
+    // The enterprise that contributed an item is its owner and is not updatable.
+    private static readonly HashSet<string> CoursePaths = ["title", "hours", "major_codes"];
+    private static readonly HashSet<string> TrainingBasePaths = ["display_name", "address", "capacity"];
+    private static readonly HashSet<string> MentorPaths = ["display_name", "specialty", "title"];
+
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context);
         var id = ParseCollegeName(request.Parent, "parent");
         var course = request.Course ?? new Course();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("course.title", course.Title, MaxNameLength);
-        violations.Range("course.hours", course.Hours, 1, MaxCourseHours);
+        ValidateCourse(course, violations);
         ValidateEnterprise(course.EnterpriseCreditCode, "course.enterprise_credit_code", violations);
-        if (course.MajorCodes.Count == 0)
-        {
-            violations.Add("course.major_codes", "name at least one major the course serves.");
-        }
         violations.ThrowIfAny();
 
         var call = new WriteCall(nameof(CreateCourse), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
             var (row, enterprise) = await LockForContributionAsync(context, connection, transaction, caller, id, course.EnterpriseCreditCode, nameof(CreateCourse));
-            var offered = row.MajorCodes.ToHashSet(StringComparer.Ordinal);
-            var majorViolations = new FieldViolations();
-            for (var i = 0; i < course.MajorCodes.Count; i++)
-            {
-                if (!offered.Contains(course.MajorCodes[i]))
-                {
-                    majorViolations.Add($"course.major_codes[{i}]", $"'{course.MajorCodes[i]}' is not a major the college offers.");
-                }
-            }
-            majorViolations.ThrowIfAny();
+            CheckOfferedMajors(row, course.MajorCodes);
             var added = await IndustrialCollegeStore.InsertCourseAsync(connection, transaction, new CourseRow
             {
                 Id = Guid.CreateVersion7(), CollegeId = id, Title = course.Title.Trim(), Hours = course.Hours,
@@ -67,9 +62,7 @@ public sealed partial class IndustrialCollegesGrpcService
         var id = ParseCollegeName(request.Parent, "parent");
         var trainingBase = request.TrainingBase ?? new TrainingBase();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("training_base.display_name", trainingBase.DisplayName, MaxNameLength);
-        violations.Text("training_base.address", trainingBase.Address, MaxAddressLength);
-        violations.Range("training_base.capacity", trainingBase.Capacity, 1, MaxCapacity);
+        ValidateTrainingBase(trainingBase, violations);
         ValidateEnterprise(trainingBase.EnterpriseCreditCode, "training_base.enterprise_credit_code", violations);
         violations.ThrowIfAny();
 
@@ -93,9 +86,7 @@ public sealed partial class IndustrialCollegesGrpcService
         var id = ParseCollegeName(request.Parent, "parent");
         var mentor = request.Mentor ?? new Mentor();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("mentor.display_name", mentor.DisplayName, MaxShortTextLength);
-        violations.Text("mentor.specialty", mentor.Specialty, MaxShortTextLength);
-        violations.Text("mentor.title", mentor.Title, MaxShortTextLength, required: false);
+        ValidateMentor(mentor, violations);
         ValidateEnterprise(mentor.EnterpriseCreditCode, "mentor.enterprise_credit_code", violations);
         violations.ThrowIfAny();
 
@@ -111,6 +102,152 @@ public sealed partial class IndustrialCollegesGrpcService
             // The audit names the mentor by resource only: a person's name stays out of the trail.
             await AuditContributionAsync(connection, transaction, caller, row, added.ToProto().Name, nameof(CreateMentor), enterprise);
             return added.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<Course> GetCourse(GetCourseRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.Courses, context);
+        var course = await store.FindCourseAsync(id, itemId, context.CancellationToken);
+        if (course is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return course.ToProto();
+    }
+
+    public override async Task<TrainingBase> GetTrainingBase(GetTrainingBaseRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.TrainingBases, context);
+        var trainingBase = await store.FindTrainingBaseAsync(id, itemId, context.CancellationToken);
+        if (trainingBase is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return trainingBase.ToProto();
+    }
+
+    public override async Task<Mentor> GetMentor(GetMentorRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.Mentors, context);
+        var mentor = await store.FindMentorAsync(id, itemId, context.CancellationToken);
+        if (mentor is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return mentor.ToProto();
+    }
+
+    public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.Course ?? new Course();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.Courses, "course.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, CoursePaths, violations);
+        ValidateCourse(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateCourse), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var course = await IndustrialCollegeStore.LockCourseAsync(connection, transaction, id, itemId);
+            if (course is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, course.EnterpriseCode, nameof(UpdateCourse));
+            ApiErrors.CheckEtag(patch.Etag, course.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "title": course.Title = patch.Title.Trim(); break;
+                    case "hours": course.Hours = patch.Hours; break;
+                    case "major_codes":
+                        CheckOfferedMajors(row, patch.MajorCodes);
+                        course.MajorCodes = patch.MajorCodes.Distinct(StringComparer.Ordinal).ToArray();
+                        break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateCourseAsync(connection, transaction, course);
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateCourse), UpdateDetail(course.EnterpriseCode, paths));
+            return updated.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<TrainingBase> UpdateTrainingBase(UpdateTrainingBaseRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.TrainingBase ?? new TrainingBase();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.TrainingBases, "training_base.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, TrainingBasePaths, violations);
+        ValidateTrainingBase(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateTrainingBase), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var trainingBase = await IndustrialCollegeStore.LockTrainingBaseAsync(connection, transaction, id, itemId);
+            if (trainingBase is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, trainingBase.EnterpriseCode, nameof(UpdateTrainingBase));
+            ApiErrors.CheckEtag(patch.Etag, trainingBase.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "display_name": trainingBase.DisplayName = patch.DisplayName.Trim(); break;
+                    case "address": trainingBase.Address = patch.Address.Trim(); break;
+                    case "capacity": trainingBase.Capacity = patch.Capacity; break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateTrainingBaseAsync(connection, transaction, trainingBase);
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateTrainingBase),
+                UpdateDetail(trainingBase.EnterpriseCode, paths));
+            return updated.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<Mentor> UpdateMentor(UpdateMentorRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.Mentor ?? new Mentor();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.Mentors, "mentor.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, MentorPaths, violations);
+        ValidateMentor(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateMentor), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var mentor = await IndustrialCollegeStore.LockMentorAsync(connection, transaction, id, itemId);
+            if (mentor is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, mentor.EnterpriseCode, nameof(UpdateMentor));
+            ApiErrors.CheckEtag(patch.Etag, mentor.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "display_name": mentor.DisplayName = patch.DisplayName.Trim(); break;
+                    case "specialty": mentor.Specialty = patch.Specialty.Trim(); break;
+                    case "title": mentor.Title = patch.Title.Trim(); break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateMentorAsync(connection, transaction, mentor);
+            // The audit names the changed fields, never their values: a person's name stays out of the trail.
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateMentor), UpdateDetail(mentor.EnterpriseCode, paths));
+            return updated.ToProto();
         }, [], context.CancellationToken);
     }
 
@@ -176,10 +313,7 @@ public sealed partial class IndustrialCollegesGrpcService
         ServerCallContext context)
     {
         var caller = Caller.From(context);
-        if (!CollegeNames.TryParseChild(itemName, collection, out var id, out Guid itemId))
-        {
-            ApiErrors.InvalidArgument("name", $"must look like industrialColleges/{{college}}/{collection}/{{id}}.");
-        }
+        var (id, itemId) = ParseChildName(itemName, collection, "name");
         var name = CollegeNames.College(id);
         var call = new WriteCall(method, caller, request, null);
         return await writes.RunAsync(call, async (connection, transaction) =>
@@ -190,19 +324,7 @@ public sealed partial class IndustrialCollegesGrpcService
             {
                 ApiErrors.NotFound(itemName);
             }
-            if (!caller.CanEditFor(enterprise))
-            {
-                ApiErrors.PermissionDenied($"Only an owner or editor of {enterprise}, which contributed it, may delete {itemName}.");
-            }
-            if (!CollegeLifecycle.AcceptsContributions(row.CollegeState))
-            {
-                ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
-            }
-            // A removed partner's contributions are the college's history and stay.
-            if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, enterprise))
-            {
-                ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is no longer a partner of {name}; what it contributed stays on record.");
-            }
+            await CheckManagesAsync(connection, transaction, caller, row, itemName, enterprise, method);
             await IndustrialCollegeStore.DeleteContributionAsync(connection, transaction, kind, itemId);
             await AuditLog.WriteAsync(connection, transaction, caller, name, itemName, method,
                 row.CollegeState.ToString(), row.CollegeState.ToString(), enterprise);
@@ -210,10 +332,35 @@ public sealed partial class IndustrialCollegesGrpcService
         }, [], context.CancellationToken);
     }
 
+    /// <summary>
+    /// An item is changed or deleted by an owner or editor of the enterprise that contributed it, while the college
+    /// accepts contributions and that enterprise is still a current partner.
+    /// </summary>
+    private static async Task CheckManagesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, CollegeRow row,
+        string itemName, string enterprise, string method)
+    {
+        var name = CollegeNames.College(row.Id);
+        if (!caller.CanEditFor(enterprise))
+        {
+            ApiErrors.PermissionDenied($"Only an owner or editor of {enterprise}, which contributed it, may change or delete {itemName}.");
+        }
+        if (!CollegeLifecycle.AcceptsContributions(row.CollegeState))
+        {
+            ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
+        }
+        // A removed partner's contributions are the college's history and stay as they are.
+        if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, row.Id, enterprise))
+        {
+            ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is no longer a partner of {name}; what it contributed stays on record.");
+        }
+    }
+
+    private static string UpdateDetail(string enterprise, IEnumerable<string> paths) => $"{enterprise}: {string.Join(",", paths)}";
+
     private static Task AuditContributionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, CollegeRow row,
-        string resource, string method, string enterprise) =>
+        string resource, string method, string detail) =>
         AuditLog.WriteAsync(connection, transaction, caller, CollegeNames.College(row.Id), resource, method,
-            row.CollegeState.ToString(), row.CollegeState.ToString(), enterprise);
+            row.CollegeState.ToString(), row.CollegeState.ToString(), detail);
 
     private async Task<(Guid Id, int Size, Guid? After, string Fingerprint)> ListChildrenAsync(string parent, int pageSize, string pageToken,
         string collection, ServerCallContext context)
@@ -227,6 +374,87 @@ public sealed partial class IndustrialCollegesGrpcService
         violations.ThrowIfAny();
         await RequireReadableAsync(context, caller, id, parent);
         return (id, size, after, fingerprint);
+    }
+
+    private static (Guid CollegeId, Guid Id) ParseChildName(string name, string collection, string field)
+    {
+        if (!CollegeNames.TryParseChild(name, collection, out var id, out Guid itemId))
+        {
+            ApiErrors.InvalidArgument(field, $"must look like industrialColleges/{{college}}/{collection}/{{id}}.");
+        }
+        return (id, itemId);
+    }
+
+    /// <summary>The item's college, when the caller may read it (NOT_FOUND naming the item otherwise), and the item's id.</summary>
+    private async Task<(Guid CollegeId, Guid Id)> RequireReadableChildAsync(string name, string collection, ServerCallContext context)
+    {
+        var (id, itemId) = ParseChildName(name, collection, "name");
+        await RequireReadableAsync(context, Caller.From(context), id, name);
+        return (id, itemId);
+    }
+
+    // Create checks every field; Update only the fields its mask names (the same rules, one place).
+    private static void ValidateCourse(Course course, FieldViolations violations, IReadOnlyCollection<string>? only = null)
+    {
+        if (only is null || only.Contains("title"))
+        {
+            violations.Text("course.title", course.Title, MaxNameLength);
+        }
+        if (only is null || only.Contains("hours"))
+        {
+            violations.Range("course.hours", course.Hours, 1, MaxCourseHours);
+        }
+        if ((only is null || only.Contains("major_codes")) && course.MajorCodes.Count == 0)
+        {
+            violations.Add("course.major_codes", "name at least one major the course serves.");
+        }
+    }
+
+    private static void ValidateTrainingBase(TrainingBase trainingBase, FieldViolations violations, IReadOnlyCollection<string>? only = null)
+    {
+        if (only is null || only.Contains("display_name"))
+        {
+            violations.Text("training_base.display_name", trainingBase.DisplayName, MaxNameLength);
+        }
+        if (only is null || only.Contains("address"))
+        {
+            violations.Text("training_base.address", trainingBase.Address, MaxAddressLength);
+        }
+        if (only is null || only.Contains("capacity"))
+        {
+            violations.Range("training_base.capacity", trainingBase.Capacity, 1, MaxCapacity);
+        }
+    }
+
+    private static void ValidateMentor(Mentor mentor, FieldViolations violations, IReadOnlyCollection<string>? only = null)
+    {
+        if (only is null || only.Contains("display_name"))
+        {
+            violations.Text("mentor.display_name", mentor.DisplayName, MaxShortTextLength);
+        }
+        if (only is null || only.Contains("specialty"))
+        {
+            violations.Text("mentor.specialty", mentor.Specialty, MaxShortTextLength);
+        }
+        if (only is null || only.Contains("title"))
+        {
+            violations.Text("mentor.title", mentor.Title, MaxShortTextLength, required: false);
+        }
+    }
+
+    /// <summary>A course serves majors the college offers: INVALID_ARGUMENT naming each code it does not.</summary>
+    private static void CheckOfferedMajors(CollegeRow row, IReadOnlyList<string> codes)
+    {
+        var offered = row.MajorCodes.ToHashSet(StringComparer.Ordinal);
+        var violations = new FieldViolations();
+        for (var i = 0; i < codes.Count; i++)
+        {
+            if (!offered.Contains(codes[i]))
+            {
+                violations.Add($"course.major_codes[{i}]", $"'{codes[i]}' is not a major the college offers.");
+            }
+        }
+        violations.ThrowIfAny();
     }
 
     private static void ValidateEnterprise(string code, string field, FieldViolations violations)
