@@ -10,8 +10,9 @@ namespace Collaboration.Gateway;
 /// activity timeout and the bulk body limit.
 /// </param>
 /// <param name="BulkJsonPaths">HTTP route templates (e.g. a CSV upload) that get the bulk body limit.</param>
+/// <param name="MoreJsonPathPrefixes">Further JSON path prefixes the service owns outside its own collection.</param>
 public sealed record Backend(string Service, string GrpcPackagePrefix, string JsonPathPrefix, IReadOnlyList<string>? BulkMethods = null,
-    IReadOnlyList<string>? BulkJsonPaths = null);
+    IReadOnlyList<string>? BulkJsonPaths = null, IReadOnlyList<string>? MoreJsonPathPrefixes = null);
 
 public static class Backends
 {
@@ -19,7 +20,7 @@ public static class Backends
     public static readonly IReadOnlyList<Backend> All =
     [
         new("alliances", "collaboration.alliances.v1.", "/v1/alliances"),
-        new("labs", "collaboration.labs.v1.", "/v1/labs"),
+        new("labs", "collaboration.labs.v1.", "/v1/labs", MoreJsonPathPrefixes: ["/v1/organizations/{organization}/posts"]),
         new("industrial-colleges", "collaboration.colleges.v1.", "/v1/industrialColleges"),
         new("apprenticeship-classes", "collaboration.apprenticeships.v1.", "/v1/cohorts",
             BulkMethods: ["collaboration.apprenticeships.v1.CohortService/ImportEnrolments"],

@@ -39,6 +39,10 @@ public static class GatewayRoutes
             routes.Add(Route($"{service}-grpc", grpcCluster, $"/{backend.GrpcPackagePrefix}{{grpcService}}/{{**method}}",
                 options.MaxRequestBodyBytes));
             routes.Add(Route($"{service}-json", httpCluster, $"{backend.JsonPathPrefix}/{{**rest}}", options.MaxRequestBodyBytes));
+            foreach (var prefix in backend.MoreJsonPathPrefixes ?? [])
+            {
+                routes.Add(Route($"{service}-json-{prefix}", httpCluster, $"{prefix}/{{**rest}}", options.MaxRequestBodyBytes));
+            }
             routes.Add(Route($"{service}-openapi", httpCluster, $"/openapi/{service}.json", options.MaxRequestBodyBytes) with
             {
                 AuthorizationPolicy = Anonymous,
