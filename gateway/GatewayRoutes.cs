@@ -39,6 +39,8 @@ public static class GatewayRoutes
             routes.Add(Route($"{service}-grpc", grpcCluster, $"/{backend.GrpcPackagePrefix}{{grpcService}}/{{**method}}",
                 options.MaxRequestBodyBytes));
             routes.Add(Route($"{service}-json", httpCluster, $"{backend.JsonPathPrefix}/{{**rest}}", options.MaxRequestBodyBytes));
+            // A custom method on the collection ("/v1/labs:projectGrade") is one path segment that "/v1/labs/{**rest}" does not match.
+            routes.Add(Route($"{service}-json-collection", httpCluster, $"{backend.JsonPathPrefix}:{{action}}", options.MaxRequestBodyBytes));
             foreach (var prefix in backend.MoreJsonPathPrefixes ?? [])
             {
                 routes.Add(Route($"{service}-json-{prefix}", httpCluster, $"{prefix}/{{**rest}}", options.MaxRequestBodyBytes));
