@@ -70,7 +70,9 @@ public sealed class ContractSweepTests(LabsFixture fixture)
                 .. Enum.GetValues<PostState>().Where(s => s != PostState.Unspecified).Select(s => (Func<string, IMessage>)(p => new ListLabPostsRequest { Parent = p, State = s }))],
             ["ListLabAuditEntries"] = [p => new ListLabAuditEntriesRequest { Parent = p }],
         };
-        ContractSweep.AssertCovered("List methods", ContractSweep.ListMethods(Contract).Select(m => m.Name), [list.Name, .. children.Keys]);
+        // An organisation's posts have no platform to follow: AssertOrganizationPostListsAsync sweeps them per caller.
+        string[] organizationLists = [nameof(LabService.LabServiceClient.ListOrganizationPosts), nameof(LabService.LabServiceClient.ListOrganizationPostAuditEntries)];
+        ContractSweep.AssertCovered("List methods", ContractSweep.ListMethods(Contract).Select(m => m.Name), [list.Name, .. children.Keys, .. organizationLists]);
 
         var get = Contract.FindMethodByName(nameof(LabService.LabServiceClient.GetLab));
         var admin = world.Callers["city admin"];
@@ -135,7 +137,65 @@ public sealed class ContractSweepTests(LabsFixture fixture)
                     }
                 }
             }
+
+            await AssertOrganizationPostListsAsync(client, world.Organization[caller.Key], world);
         }))));
+    }
+
+    /// <summary>
+    /// For one caller: every parent (each seeded organisation and "organizations/-") and every state filter lists exactly
+    /// the seeded organisation posts GetOrganizationPost shows it, as Get shows them; a post's audit trail answers as the
+    /// admin's for the organisation, PERMISSION_DENIED for others who see the post, NOT_FOUND for those who do not.
+    /// </summary>
+    private static async Task AssertOrganizationPostListsAsync(DynamicClient client, string? organization, World world)
+    {
+        var get = Contract.FindMethodByName(nameof(LabService.LabServiceClient.GetOrganizationPost));
+        var list = Contract.FindMethodByName(nameof(LabService.LabServiceClient.ListOrganizationPosts));
+        var audit = Contract.FindMethodByName(nameof(LabService.LabServiceClient.ListOrganizationPostAuditEntries));
+        var readable = new Dictionary<string, IMessage>();
+        foreach (var post in world.OrganizationPosts)
+        {
+            try
+            {
+                readable[post.Name] = await client.CallAsync(get, new GetOrganizationPostRequest { Name = post.Name });
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+            }
+        }
+        var ours = world.OrganizationPosts.ToDictionary(p => p.Name);
+        var owners = world.OrganizationPosts.Select(p => p.Name[..p.Name.IndexOf("/posts/", StringComparison.Ordinal)]).Distinct();
+        foreach (var parent in owners.Append("organizations/-"))
+        {
+            foreach (var state in Enum.GetValues<PostState>())
+            {
+                var listed = (await ContractSweep.AllPagesAsync(client, list, new ListOrganizationPostsRequest { Parent = parent, State = state }, pageSize: 2))
+                    .Where(m => ours.ContainsKey(ContractSweep.NameOf(m))).ToDictionary(ContractSweep.NameOf);
+                var expected = readable.Keys.Where(n => (parent == "organizations/-" || n.StartsWith(parent + "/", StringComparison.Ordinal))
+                    && (state == PostState.Unspecified || ours[n].State == state)).Order().ToList();
+                Assert.True(expected.SequenceEqual(listed.Keys.Order()),
+                    $"ListOrganizationPosts {parent} state={state}: lists [{string.Join(", ", listed.Keys.Order())}], Get shows [{string.Join(", ", expected)}]");
+                Assert.All(listed, p => Assert.True(p.Value.Equals(readable[p.Key]), $"ListOrganizationPosts: {p.Key} is listed as {p.Value} but Get shows {readable[p.Key]}"));
+            }
+        }
+        var admin = world.Callers["city admin"];
+        foreach (var post in world.OrganizationPosts)
+        {
+            var request = new ListOrganizationPostAuditEntriesRequest { Parent = post.Name };
+            if (!readable.ContainsKey(post.Name))
+            {
+                Assert.False(await client.SucceedsAsync(audit, request), $"{audit.Name} {post.Name} answered although GetOrganizationPost is NOT_FOUND");
+            }
+            else if (organization is not null && !post.Name.StartsWith($"organizations/{organization}/", StringComparison.Ordinal))
+            {
+                Assert.False(await client.SucceedsAsync(audit, request, StatusCode.PermissionDenied), $"{audit.Name} {post.Name} shows the audit trail beyond the organisation");
+            }
+            else
+            {
+                Assert.True(ContractSweep.Text(await ContractSweep.AllPagesAsync(admin, audit, request, pageSize: 2))
+                    == ContractSweep.Text(await ContractSweep.AllPagesAsync(client, audit, request, pageSize: 2)), $"{audit.Name} {post.Name} shows other entries than the admin sees");
+            }
+        }
     }
 
     private static (object, Func<Lab, bool>) Filter(object value, Func<Lab, bool> matches) => (value, matches);
@@ -164,7 +224,8 @@ public sealed class ContractSweepTests(LabsFixture fixture)
     private static readonly int[] Cycles = [2020, 2021];
 
     private sealed record World(IReadOnlyList<Lab> Labs, IReadOnlyList<string> Organizations, IReadOnlyDictionary<string, HashSet<string>> CurrentPartners,
-        IReadOnlyDictionary<string, HashSet<int>> Cycles, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization);
+        IReadOnlyDictionary<string, HashSet<int>> Cycles, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization,
+        IReadOnlyList<Post> OrganizationPosts);
 
     /// <summary>
     /// Two hosts with a platform in every state (and one returned to draft); the first host's platforms have a
@@ -214,7 +275,15 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             ("stranger", stranger, Tokens.For(stranger, "enterprise")),
         };
         var callers = who.ToDictionary(w => w.Key, w => service.Client<DynamicClient>(w.Token));
-        return new World(labs, [first.Enterprise, second.Enterprise, first.University, second.University, former, stranger], partners, cycles, callers, who.ToDictionary(w => w.Key, w => w.Organization));
+        var organizationPosts = new List<Post>();
+        foreach (var host in new[] { first, second })
+        {
+            organizationPosts.Add(await CreateOrganizationPostAsync(host));
+            organizationPosts.Add(await host.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = (await CreateOrganizationPostAsync(host)).Name, Appointment = Appointment() }));
+            organizationPosts.Add(await host.Host.CloseOrganizationPostAsync(new CloseOrganizationPostRequest { Name = (await CreateOrganizationPostAsync(host)).Name }));
+        }
+        return new World(labs, [first.Enterprise, second.Enterprise, first.University, second.University, former, stranger], partners, cycles, callers,
+            who.ToDictionary(w => w.Key, w => w.Organization), organizationPosts);
     }
 
     /// <summary>A new platform of this host walked to the state, with its partners and posts; an upgrade also yields the new application.</summary>
@@ -271,6 +340,13 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         {
             Parent = lab.Name,
             Post = new Post { Kind = Post.Types.Kind.ChiefEngineer, Field = "casting", Engagement = Post.Types.Engagement.PartTime },
+        }).ResponseAsync;
+
+    private static Task<Post> CreateOrganizationPostAsync(Actors host) =>
+        host.Host.CreateOrganizationPostAsync(new CreateOrganizationPostRequest
+        {
+            Parent = $"organizations/{host.Enterprise}",
+            Post = new Post { Kind = Post.Types.Kind.SpeciallyAppointedProfessor, Field = "casting", Engagement = Post.Types.Engagement.ProjectBased },
         }).ResponseAsync;
 
     private static Post.Types.Appointment Appointment() => new()
@@ -369,6 +445,18 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         }
 
         public Task<Post> PostAsync(Lab lab) => CreatePostAsync(Actors, lab);
+
+        public Task<Post> OrganizationPostAsync() => CreateOrganizationPostAsync(Actors);
+
+        /// <summary>The host's and the other enterprise's posts without a platform, as the admin lists them.</summary>
+        public async Task<string> OrganizationPostsAsync() => ContractSweep.Text(
+            await Actors.Admin.ListOrganizationPostsAsync(new ListOrganizationPostsRequest { Parent = $"organizations/{Actors.Enterprise}", PageSize = 200 }),
+            await Actors.Admin.ListOrganizationPostsAsync(new ListOrganizationPostsRequest { Parent = $"organizations/{Actors.OtherEnterprise}", PageSize = 200 }));
+
+        /// <summary>Everything a write can change on a post without a platform, as the admin reads it.</summary>
+        public async Task<string> OrganizationPostStateAsync(string post) => ContractSweep.Text(
+            await Actors.Admin.GetOrganizationPostAsync(new GetOrganizationPostRequest { Name = post }),
+            await Actors.Admin.ListOrganizationPostAuditEntriesAsync(new ListOrganizationPostAuditEntriesRequest { Parent = post, PageSize = 200 }));
     }
 
     private static RequestIdCase Transition(Callers c, Lab lab, IMessage request, bool byHost) =>
@@ -444,6 +532,22 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             var post = await c.PostAsync(l);
             return Transition(c, l, new CloseLabPostRequest { Name = post.Name }, byHost: true);
         },
+        ["CreateOrganizationPost"] = c => Task.FromResult(new RequestIdCase(new CreateOrganizationPostRequest
+        {
+            Parent = $"organizations/{c.Actors.Enterprise}",
+            Post = new Post { Kind = Post.Types.Kind.ChiefEngineer, Field = "casting", Engagement = Post.Types.Engagement.FullTime },
+        }, c.Host, c.HostPeers, c.OrganizationPostsAsync)),
+        ["FillOrganizationPost"] = async c =>
+        {
+            var post = await c.OrganizationPostAsync();
+            return new RequestIdCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() }, c.Host, c.HostPeers,
+                () => c.OrganizationPostStateAsync(post.Name));
+        },
+        ["CloseOrganizationPost"] = async c =>
+        {
+            var post = await c.OrganizationPostAsync();
+            return new RequestIdCase(new CloseOrganizationPostRequest { Name = post.Name }, c.Host, c.HostPeers, () => c.OrganizationPostStateAsync(post.Name));
+        },
     };
 
     private static EtagCase Stale(Callers c, (Lab Lab, string StaleEtag) walked, IMessage request, bool byHost) =>
@@ -499,6 +603,18 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             var post = await c.PostAsync(l);
             await c.Actors.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = Appointment() });
             return new EtagCase(new CloseLabPostRequest { Name = post.Name }, post.Etag, c.Host, () => c.StateOfAsync(l.Name));
+        },
+        ["FillOrganizationPost"] = async c =>
+        {
+            var post = await c.OrganizationPostAsync();
+            return new EtagCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() }, post.Etag + "0", c.Host,
+                () => c.OrganizationPostStateAsync(post.Name));
+        },
+        ["CloseOrganizationPost"] = async c =>
+        {
+            var post = await c.OrganizationPostAsync();
+            await c.Actors.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() });
+            return new EtagCase(new CloseOrganizationPostRequest { Name = post.Name }, post.Etag, c.Host, () => c.OrganizationPostStateAsync(post.Name));
         },
     };
 }

@@ -18,7 +18,7 @@ public sealed class LabApiTests(LabsFixture fixture)
         """
         SELECT (SELECT count(*) FROM labs WHERE host_code = @code)
              + (SELECT count(*) FROM lab_partners p JOIN labs l ON l.id = p.lab_id WHERE l.host_code = @code)
-             + (SELECT count(*) FROM lab_posts p JOIN labs l ON l.id = p.lab_id WHERE l.host_code = @code)
+             + (SELECT count(*) FROM posts p LEFT JOIN labs l ON l.id = p.lab_id WHERE coalesce(l.host_code, p.org_code) = @code)
              + (SELECT count(*) FROM lab_evaluations e JOIN labs l ON l.id = e.lab_id WHERE l.host_code = @code)
              + (SELECT count(*) FROM audit_entries WHERE actor LIKE '%' || @code)
         """, new { code = _as.Enterprise });

@@ -17,10 +17,12 @@ public sealed class PostTests(LabsFixture fixture)
         Engagement = Post.Types.Engagement.PartTime,
     };
 
-    private Post.Types.Appointment NewAppointment() => new()
+    private Post.Types.Appointment NewAppointment() => Appointment(_as.University);
+
+    public static Post.Types.Appointment Appointment(string homeUniversity) => new()
     {
         PersonName = "Zhao Min",
-        HomeOrganization = new Organization { CreditCode = _as.University, Name = "Test University", Kind = OrganizationKind.University },
+        HomeOrganization = new Organization { CreditCode = homeUniversity, Name = "Test University", Kind = OrganizationKind.University },
         StartDate = new Google.Type.Date { Year = 2024, Month = 9, Day = 1 },
         EndDate = new Google.Type.Date { Year = 2027, Month = 8, Day = 31 },
     };

@@ -31,8 +31,10 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
 
     private const string EvaluationColumns = "lab_id, cycle, score, band, remarks, create_time";
 
+    private static readonly short[] PublicPostStates = [.. PostRules.PublicStates.Select(s => (short)s)];
+
     private const string PostColumns =
-        "id, lab_id, kind, field, engagement, state, person_name, home_code, home_name, home_kind, start_date, end_date, create_time, update_time, version";
+        "id, lab_id, org_code, kind, field, engagement, state, person_name, home_code, home_name, home_kind, start_date, end_date, create_time, update_time, version";
 
     public async Task<LabRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -269,21 +271,33 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
     public static Task<PostRow> InsertPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PostRow row) =>
         connection.QuerySingleAsync<PostRow>(
             $"""
-            INSERT INTO lab_posts (id, lab_id, kind, field, engagement, state)
-            VALUES (@Id, @LabId, @Kind, @Field, @Engagement, @State)
+            INSERT INTO posts (id, lab_id, org_code, kind, field, engagement, state)
+            VALUES (@Id, @LabId, @OrgCode, @Kind, @Field, @Engagement, @State)
             RETURNING {PostColumns}
             """, row, transaction);
 
-    public static Task<PostRow?> LockPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid labId, Guid postId) =>
+    public static Task<PostRow?> LockPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PostParent parent, Guid postId) =>
         connection.QuerySingleOrDefaultAsync<PostRow>(
-            $"SELECT {PostColumns} FROM lab_posts WHERE lab_id = @labId AND id = @postId FOR UPDATE",
-            new { labId, postId }, transaction);
+            $"""
+            SELECT {PostColumns} FROM posts
+            WHERE id = @postId AND lab_id IS NOT DISTINCT FROM @labId AND org_code IS NOT DISTINCT FROM @orgCode
+            FOR UPDATE
+            """,
+            new { postId, labId = parent.LabId, orgCode = parent.OrganizationCode }, transaction);
+
+    public async Task<PostRow?> FindOrganizationPostAsync(string orgCode, Guid postId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<PostRow>(new CommandDefinition(
+            $"SELECT {PostColumns} FROM posts WHERE id = @postId AND org_code = @orgCode",
+            new { postId, orgCode }, cancellationToken: cancellationToken));
+    }
 
     public static Task<PostRow> FillPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid postId, short state,
         string personName, string homeCode, string homeName, short homeKind, DateOnly startDate, DateOnly? endDate) =>
         connection.QuerySingleAsync<PostRow>(
             $"""
-            UPDATE lab_posts SET state = @state, person_name = @personName, home_code = @homeCode, home_name = @homeName,
+            UPDATE posts SET state = @state, person_name = @personName, home_code = @homeCode, home_name = @homeName,
                 home_kind = @homeKind, start_date = @startDate, end_date = @endDate, update_time = now(), version = version + 1
             WHERE id = @postId
             RETURNING {PostColumns}
@@ -296,7 +310,7 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
 
     public static Task<PostRow> SetPostStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid postId, short state) =>
         connection.QuerySingleAsync<PostRow>(
-            $"UPDATE lab_posts SET state = @state, update_time = now(), version = version + 1 WHERE id = @postId RETURNING {PostColumns}",
+            $"UPDATE posts SET state = @state, update_time = now(), version = version + 1 WHERE id = @postId RETURNING {PostColumns}",
             new { postId, state }, transaction);
 
     public async Task<IReadOnlyList<PostRow>> ListPostsAsync(Guid labId, short state, Guid? after, int limit, CancellationToken cancellationToken)
@@ -304,11 +318,36 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PostRow>(new CommandDefinition(
             $"""
-            SELECT {PostColumns} FROM lab_posts
+            SELECT {PostColumns} FROM posts
             WHERE lab_id = @labId AND (@state = 0 OR state = @state) AND id > @after
             ORDER BY id LIMIT @limit
             """,
             new { labId, state, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>
+    /// Posts of one organisation (or of every organisation when <paramref name="orgCode"/> is null) that the caller
+    /// may read: all of them for admins and the organisation itself, the others in PostRules.PublicStates.
+    /// </summary>
+    public async Task<IReadOnlyList<PostRow>> ListOrganizationPostsAsync(string? orgCode, short state, Caller caller, Guid? after, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PostRow>(new CommandDefinition(
+            $"""
+            SELECT {PostColumns} FROM posts
+            WHERE org_code IS NOT NULL AND (@orgCode::text IS NULL OR org_code = @orgCode)
+              AND (@state = 0 OR state = @state)
+              AND (@admin OR org_code = @callerOrg OR state = ANY(@publicStates))
+              AND id > @after
+            ORDER BY id LIMIT @limit
+            """,
+            new
+            {
+                orgCode, state, admin = caller.IsAdmin, callerOrg = caller.IsAdmin ? "" : caller.Organization,
+                publicStates = PublicPostStates, after = after ?? Guid.Empty, limit,
+            }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 

@@ -1,6 +1,7 @@
 using Collaboration.Common.V1;
 using Collaboration.Labs.V1;
 using Collaboration.Shared.Data;
+using Collaboration.Shared.Validation;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Collaboration.Labs.Data;
@@ -105,10 +106,19 @@ public sealed class EvaluationRow
     }
 }
 
+/// <summary>Where a post belongs: a platform, or an organisation that set it up without one.</summary>
+public sealed record PostParent(Guid? LabId, string? OrganizationCode)
+{
+    public static PostParent Lab(Guid labId) => new(labId, null);
+
+    public static PostParent Organization(string creditCode) => new(null, creditCode);
+}
+
 public sealed class PostRow
 {
     public Guid Id { get; init; }
-    public Guid LabId { get; init; }
+    public Guid? LabId { get; init; }
+    public string? OrgCode { get; init; }
     public short Kind { get; init; }
     public string Field { get; init; } = "";
     public short Engagement { get; init; }
@@ -129,7 +139,7 @@ public sealed class PostRow
 
     public Post ToProto() => new()
     {
-        Name = LabNames.Post(LabId, Id),
+        Name = LabId is { } lab ? LabNames.Post(lab, Id) : OrganizationPostNames.Post(OrgCode!, Id),
         Kind = (Post.Types.Kind)Kind,
         Field = Field,
         Engagement = (Post.Types.Engagement)Engagement,
@@ -188,5 +198,40 @@ public static class LabNames
         return at > 0
             && Guid.TryParseExact(rest[..at], "D", out labId)
             && Guid.TryParseExact(rest[(at + separator.Length)..], "D", out childId);
+    }
+}
+
+/// <summary>Resource names of the posts an organisation set up without a platform: "organizations/{credit_code}/posts/{id}".</summary>
+public static class OrganizationPostNames
+{
+    private const string Collection = "organizations/";
+    private const string Posts = "/posts/";
+
+    /// <summary>The parent that lists across every organisation (AIP-159).</summary>
+    public const string AnyOrganization = Collection + "-";
+
+    public static string Organization(string creditCode) => Collection + creditCode;
+
+    public static string Post(string creditCode, Guid postId) => Organization(creditCode) + Posts + postId.ToString("D");
+
+    public static bool TryParseOrganization(string? name, out string creditCode)
+    {
+        creditCode = "";
+        if (name is null || !name.StartsWith(Collection, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        creditCode = name[Collection.Length..];
+        return CreditCode.IsValid(creditCode);
+    }
+
+    public static bool TryParsePost(string? name, out string creditCode, out Guid postId)
+    {
+        creditCode = "";
+        postId = Guid.Empty;
+        var at = name?.IndexOf(Posts, StringComparison.Ordinal) ?? -1;
+        return at > 0
+            && TryParseOrganization(name![..at], out creditCode)
+            && Guid.TryParseExact(name.AsSpan(at + Posts.Length), "D", out postId);
     }
 }

@@ -1,4 +1,6 @@
 // Senior posts (labs/{lab}/posts): chief scientist and similar posts, open → filled → closed.
+// The validation and the fill and close steps at the end of this file also serve an organisation's own
+// posts (LabsGrpcService.OrganizationPosts.cs): one set of rules for both parents.
 //
 // RPC           | SQL: Data/LabStore.cs            | rule: Model/
 // CreateLabPost | InsertPostAsync                  | LabLifecycle.IsFinal
@@ -27,17 +29,7 @@ public sealed partial class LabsGrpcService
         var id = ParseLabName(request.Parent, "parent");
         var post = request.Post ?? new Post();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.DefinedEnum("post.kind", post.Kind);
-        violations.DefinedEnum("post.engagement", post.Engagement);
-        violations.Text("post.field", post.Field, MaxFieldLength);
-        if (post.State != Post.Types.State.Unspecified)
-        {
-            violations.Add("post.state", "is output only; a new post is open.");
-        }
-        if (post.Appointment is not null)
-        {
-            violations.Add("post.appointment", "is output only; fill the post with FillLabPost.");
-        }
+        ValidateNewPost(post, violations, nameof(FillLabPost));
         violations.ThrowIfAny();
 
         var name = LabNames.Lab(id);
@@ -53,18 +45,7 @@ public sealed partial class LabsGrpcService
             {
                 ApiErrors.InvalidState(name, nameof(CreateLabPost), row.LabState.ToString());
             }
-            var created = await LabStore.InsertPostAsync(connection, transaction, new PostRow
-            {
-                Id = Guid.CreateVersion7(),
-                LabId = id,
-                Kind = (short)post.Kind,
-                Field = post.Field.Trim(),
-                Engagement = (short)post.Engagement,
-                State = (short)Post.Types.State.Open,
-            });
-            await AuditLog.WriteAsync(connection, transaction, caller, name, LabNames.Post(id, created.Id), nameof(CreateLabPost),
-                "", Post.Types.State.Open.ToString(), $"{post.Kind}, {post.Engagement}");
-            return created.ToProto();
+            return await InsertPostAsync(connection, transaction, caller, name, PostParent.Lab(id), post, nameof(CreateLabPost));
         }, [], context.CancellationToken);
     }
 
@@ -95,41 +76,14 @@ public sealed partial class LabsGrpcService
         {
             violations.Add("name", "must look like labs/{lab}/posts/{post}.");
         }
-        var appointment = request.Appointment ?? new Post.Types.Appointment();
-        violations.Text("appointment.person_name", appointment.PersonName, MaxPersonLength);
-        violations.CreditCode("appointment.home_organization.credit_code", appointment.HomeOrganization?.CreditCode);
-        violations.Text("appointment.home_organization.name", appointment.HomeOrganization?.Name, MaxNameLength);
-        violations.DefinedEnum("appointment.home_organization.kind", appointment.HomeOrganization?.Kind ?? OrganizationKind.Unspecified);
-        var start = ParseDate(appointment.StartDate, "appointment.start_date", violations);
-        if (!appointment.StartDate.IsSet())
-        {
-            violations.Add("appointment.start_date", "is required.");
-        }
-        var end = ParseDate(appointment.EndDate, "appointment.end_date", violations);
-        if (start is not null && end is not null && end < start)
-        {
-            violations.Add("appointment.end_date", "must not be before the start date.");
-        }
-        violations.ThrowIfAny();
+        var appointment = ValidateAppointment(request.Appointment, violations);
 
         var name = LabNames.Lab(id);
         var call = new WriteCall(nameof(FillLabPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (row, post) = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
-            ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
-            if (PostLifecycle.Next(post.PostState, PostAction.Fill) is not { } next)
-            {
-                ApiErrors.InvalidState(request.Name, nameof(FillLabPost), post.PostState.ToString());
-                return null!;
-            }
-            var home = appointment.HomeOrganization!;
-            var filled = await LabStore.FillPostAsync(connection, transaction, postId, (short)next, appointment.PersonName.Trim(),
-                home.CreditCode, home.Name.Trim(), (short)home.Kind, start!.Value, end);
-            await AuditLog.WriteAsync(connection, transaction, caller, name, request.Name, nameof(FillLabPost),
-                post.PostState.ToString(), next.ToString(), $"{appointment.PersonName.Trim()} of {home.CreditCode}");
-            _ = row;
-            return filled.ToProto();
+            var post = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
+            return await FillAsync(connection, transaction, caller, name, request.Name, post, request.Etag, appointment, nameof(FillLabPost));
         }, [], context.CancellationToken);
     }
 
@@ -147,25 +101,16 @@ public sealed partial class LabsGrpcService
         var call = new WriteCall(nameof(CloseLabPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            var (_, post) = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
-            ApiErrors.CheckEtag(request.Etag, post.Etag, request.Name);
-            if (PostLifecycle.Next(post.PostState, PostAction.Close) is not { } next)
-            {
-                ApiErrors.InvalidState(request.Name, nameof(CloseLabPost), post.PostState.ToString());
-                return null!;
-            }
-            var closed = await LabStore.SetPostStateAsync(connection, transaction, postId, (short)next);
-            await AuditLog.WriteAsync(connection, transaction, caller, name, request.Name, nameof(CloseLabPost),
-                post.PostState.ToString(), next.ToString());
-            return closed.ToProto();
+            var post = await LockVisiblePostAsync(context, connection, transaction, caller, id, postId, request.Name);
+            return await CloseAsync(connection, transaction, caller, name, request.Name, post, request.Etag, nameof(CloseLabPost));
         }, [], context.CancellationToken);
     }
 
-    private async Task<(LabRow Lab, PostRow Post)> LockVisiblePostAsync(ServerCallContext context, NpgsqlConnection connection,
+    private async Task<PostRow> LockVisiblePostAsync(ServerCallContext context, NpgsqlConnection connection,
         NpgsqlTransaction transaction, Caller caller, Guid labId, Guid postId, string postName)
     {
         var row = await LockVisibleAsync(context, connection, transaction, caller, labId, postName);
-        var post = await LabStore.LockPostAsync(connection, transaction, labId, postId);
+        var post = await LabStore.LockPostAsync(connection, transaction, PostParent.Lab(labId), postId);
         if (post is null)
         {
             ApiErrors.NotFound(postName);
@@ -174,6 +119,99 @@ public sealed partial class LabsGrpcService
         {
             ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may change the posts of {LabNames.Lab(labId)}.");
         }
-        return (row, post);
+        return post;
+    }
+
+    /// <summary>A post as a client proposes it: kind, field and engagement; the state and appointment are the server's.</summary>
+    private static void ValidateNewPost(Post post, FieldViolations violations, string fillMethod)
+    {
+        violations.DefinedEnum("post.kind", post.Kind);
+        violations.DefinedEnum("post.engagement", post.Engagement);
+        violations.Text("post.field", post.Field, MaxFieldLength);
+        if (post.State != Post.Types.State.Unspecified)
+        {
+            violations.Add("post.state", "is output only; a new post is open.");
+        }
+        if (post.Appointment is not null)
+        {
+            violations.Add("post.appointment", $"is output only; fill the post with {fillMethod}.");
+        }
+    }
+
+    private sealed record ValidAppointment(string PersonName, Organization Home, DateOnly Start, DateOnly? End);
+
+    /// <summary>Checks the appointment and throws INVALID_ARGUMENT with every violation collected so far.</summary>
+    private static ValidAppointment ValidateAppointment(Post.Types.Appointment? requested, FieldViolations violations)
+    {
+        var appointment = requested ?? new Post.Types.Appointment();
+        violations.Text("appointment.person_name", appointment.PersonName, MaxPersonLength);
+        violations.CreditCode("appointment.home_organization.credit_code", appointment.HomeOrganization?.CreditCode);
+        violations.Text("appointment.home_organization.name", appointment.HomeOrganization?.Name, MaxNameLength);
+        violations.DefinedEnum("appointment.home_organization.kind", appointment.HomeOrganization?.Kind ?? OrganizationKind.Unspecified);
+        var start = ParseDate(appointment.StartDate, "appointment.start_date", violations);
+        if (!appointment.StartDate.IsSet())
+        {
+            violations.Add("appointment.start_date", "is required.");
+        }
+        var end = ParseDate(appointment.EndDate, "appointment.end_date", violations);
+        if (start is not null && end is not null && end < start)
+        {
+            violations.Add("appointment.end_date", "must not be before the start date.");
+        }
+        violations.ThrowIfAny();
+        var home = appointment.HomeOrganization!;
+        return new ValidAppointment(appointment.PersonName.Trim(),
+            new Organization { CreditCode = home.CreditCode, Name = home.Name.Trim(), Kind = home.Kind }, start!.Value, end);
+    }
+
+    private static async Task<Post> InsertPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,
+        string? auditRoot, PostParent parent, Post post, string method)
+    {
+        var created = await LabStore.InsertPostAsync(connection, transaction, new PostRow
+        {
+            Id = Guid.CreateVersion7(),
+            LabId = parent.LabId,
+            OrgCode = parent.OrganizationCode,
+            Kind = (short)post.Kind,
+            Field = post.Field.Trim(),
+            Engagement = (short)post.Engagement,
+            State = (short)Post.Types.State.Open,
+        });
+        var proto = created.ToProto();
+        await AuditLog.WriteAsync(connection, transaction, caller, auditRoot ?? proto.Name, proto.Name, method,
+            "", Post.Types.State.Open.ToString(), $"{post.Kind}, {post.Engagement}");
+        return proto;
+    }
+
+    /// <summary>The fill step for a locked post the caller may change: etag, transition (Model/PostLifecycle.cs), write, audit.</summary>
+    private static async Task<Post> FillAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,
+        string auditRoot, string name, PostRow post, string etag, ValidAppointment appointment, string method)
+    {
+        ApiErrors.CheckEtag(etag, post.Etag, name);
+        if (PostLifecycle.Next(post.PostState, PostAction.Fill) is not { } next)
+        {
+            ApiErrors.InvalidState(name, method, post.PostState.ToString());
+            return null!;
+        }
+        var home = appointment.Home;
+        var filled = await LabStore.FillPostAsync(connection, transaction, post.Id, (short)next, appointment.PersonName,
+            home.CreditCode, home.Name, (short)home.Kind, appointment.Start, appointment.End);
+        await AuditLog.WriteAsync(connection, transaction, caller, auditRoot, name, method,
+            post.PostState.ToString(), next.ToString(), $"{appointment.PersonName} of {home.CreditCode}");
+        return filled.ToProto();
+    }
+
+    private static async Task<Post> CloseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,
+        string auditRoot, string name, PostRow post, string etag, string method)
+    {
+        ApiErrors.CheckEtag(etag, post.Etag, name);
+        if (PostLifecycle.Next(post.PostState, PostAction.Close) is not { } next)
+        {
+            ApiErrors.InvalidState(name, method, post.PostState.ToString());
+            return null!;
+        }
+        var closed = await LabStore.SetPostStateAsync(connection, transaction, post.Id, (short)next);
+        await AuditLog.WriteAsync(connection, transaction, caller, auditRoot, name, method, post.PostState.ToString(), next.ToString());
+        return closed.ToProto();
     }
 }

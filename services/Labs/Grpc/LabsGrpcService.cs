@@ -3,7 +3,8 @@
 //   LabsGrpcService.Lifecycle.cs    the lifecycle methods (Model/LabLifecycle.cs) and RequestLabUpgrade
 //   LabsGrpcService.Partners.cs     labs/{lab}/partners
 //   LabsGrpcService.Evaluations.cs  labs/{lab}/evaluations, CloseEvaluationCycle, ProjectGrade (Model/LabGrading.cs)
-//   LabsGrpcService.Posts.cs        labs/{lab}/posts (Model/PostLifecycle.cs)
+//   LabsGrpcService.Posts.cs        labs/{lab}/posts (Model/PostLifecycle.cs), and the post steps both parents share
+//   LabsGrpcService.OrganizationPosts.cs  organizations/{credit_code}/posts: posts without a platform (Model/PostRules.cs)
 // This file: what they share. Who may read a platform is LabRules.CanRead (Model/LabRules.cs), checked by
 // RequireReadableAsync and LockVisibleAsync below; LabStore.ListAsync applies the same rule to lists.
 
