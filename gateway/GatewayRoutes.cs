@@ -1,4 +1,5 @@
 using System.Net;
+using Collaboration.Shared.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -36,9 +37,24 @@ public static class GatewayRoutes
             clusters.Add(Cluster(grpcCluster, $"http://_grpc.{service}", Grpc));
             clusters.Add(Cluster(httpCluster, $"http://_http.{service}", Http1));
 
-            routes.Add(Route($"{service}-grpc", grpcCluster, $"/{backend.GrpcPackagePrefix}{{grpcService}}/{{**method}}",
-                options.MaxRequestBodyBytes));
-            routes.Add(Route($"{service}-json", httpCluster, $"{backend.JsonPathPrefix}/{{**rest}}", options.MaxRequestBodyBytes));
+            foreach (var grpcService in backend.GrpcServices)
+            {
+                routes.Add(Route($"{service}-grpc-{grpcService.FullName}", grpcCluster, $"/{grpcService.FullName}/{{method}}",
+                    options.MaxRequestBodyBytes));
+                foreach (var method in grpcService.Methods)
+                {
+                    // The contract's own HTTP rules, so that no method (a collection-level custom method such as
+                    // POST /v1/labs:projectGrade included) is left out.
+                    foreach (var (verb, template) in HttpRuleTemplate.Bindings(method))
+                    {
+                        var path = template.RouteTemplate;
+                        routes.Add(Route($"{service}-json-{verb} {path}", httpCluster, path, options.MaxRequestBodyBytes) with
+                        {
+                            Match = new RouteMatch { Path = path, Methods = [verb] },
+                        });
+                    }
+                }
+            }
             routes.Add(Route($"{service}-openapi", httpCluster, $"/openapi/{service}.json", options.MaxRequestBodyBytes) with
             {
                 AuthorizationPolicy = Anonymous,

@@ -1,4 +1,5 @@
 using Collaboration.Apprenticeships.Data;
+using Collaboration.Apprenticeships.Grpc;
 using Collaboration.Apprenticeships.Model;
 using Collaboration.Shared.Hosting;
 
@@ -27,6 +28,8 @@ public static class Extensions
         builder.Services.AddSingleton<CohortStore>();
         builder.Services.AddSingleton<OutcomeStore>();
         builder.Services.AddSingleton<RosterImport>();
+        builder.Services.AddSingleton<CohortGate>();
+        builder.Services.AddSingleton<ImportEnrolmentsHandler>();
         builder.Services.AddSingleton(new OutcomeMetricsOptions
         {
             RefreshInterval = builder.Configuration.GetValue("Apprenticeships:MetricsRefreshInterval", TimeSpan.FromSeconds(30)),

@@ -64,7 +64,7 @@ public sealed class AuthorizationTests(CohortsFixture fixture)
         {
             Enrolment = new Enrolment { Name = enrolment.Name, CollegeMentor = "Someone" }, UpdateMask = Actors.Mask("college_mentor"),
         }).ResponseAsync);
-        await GrpcAssert.Status(StatusCode.PermissionDenied, () => sponsor.StartEnrolmentAsync(new EnrolmentActionRequest { Name = enrolment.Name }).ResponseAsync);
+        await GrpcAssert.Status(StatusCode.PermissionDenied, () => sponsor.StartEnrolmentAsync(new StartEnrolmentRequest { Name = enrolment.Name }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.PermissionDenied, () => sponsor.StartCohortTrainingAsync(new StartCohortTrainingRequest { Name = cohort.Name }).ResponseAsync);
 
         var named = await sponsor.UpdateEnrolmentAsync(new UpdateEnrolmentRequest
@@ -128,25 +128,25 @@ public sealed class AuthorizationTests(CohortsFixture fixture)
             Parent = enrolment.Name, SponsorChange = new SponsorChange { ToSponsorCreditCode = _as.Sponsor2, Reason = "again" },
         }).ResponseAsync);
 
-        await GrpcAssert.Status(StatusCode.PermissionDenied, () => _as.SponsorClient.ApproveSponsorChangeAsync(new SponsorChangeActionRequest { Name = change.Name }).ResponseAsync);
-        var approved = await _as.Sponsor2Client.ApproveSponsorChangeAsync(new SponsorChangeActionRequest { Name = change.Name, Etag = change.Etag });
+        await GrpcAssert.Status(StatusCode.PermissionDenied, () => _as.SponsorClient.ApproveSponsorChangeAsync(new ApproveSponsorChangeRequest { Name = change.Name }).ResponseAsync);
+        var approved = await _as.Sponsor2Client.ApproveSponsorChangeAsync(new ApproveSponsorChangeRequest { Name = change.Name, Etag = change.Etag });
         Assert.Equal(SponsorChange.Types.State.Approved, approved.State);
         var moved = await _as.CollegeClient.GetEnrolmentAsync(new GetEnrolmentRequest { Name = enrolment.Name });
         Assert.Equal((_as.Sponsor2, ""), (moved.SponsorCreditCode, moved.EnterpriseMentor));
-        await GrpcAssert.Status(StatusCode.FailedPrecondition, () => _as.CollegeClient.WithdrawSponsorChangeAsync(new SponsorChangeActionRequest { Name = change.Name }).ResponseAsync);
+        await GrpcAssert.Status(StatusCode.FailedPrecondition, () => _as.CollegeClient.WithdrawSponsorChangeAsync(new WithdrawSponsorChangeRequest { Name = change.Name }).ResponseAsync);
 
         var back = await _as.CollegeClient.CreateSponsorChangeAsync(new CreateSponsorChangeRequest
         {
             Parent = enrolment.Name, SponsorChange = new SponsorChange { ToSponsorCreditCode = _as.Sponsor, Reason = "back" },
         });
-        var withdrawn = await _as.CollegeClient.WithdrawSponsorChangeAsync(new SponsorChangeActionRequest { Name = back.Name });
+        var withdrawn = await _as.CollegeClient.WithdrawSponsorChangeAsync(new WithdrawSponsorChangeRequest { Name = back.Name });
         Assert.Equal(SponsorChange.Types.State.Withdrawn, withdrawn.State);
         var rejectedLater = await _as.CollegeClient.CreateSponsorChangeAsync(new CreateSponsorChangeRequest
         {
             Parent = enrolment.Name, SponsorChange = new SponsorChange { ToSponsorCreditCode = _as.Sponsor, Reason = "back again" },
         });
         Assert.Equal(SponsorChange.Types.State.Rejected,
-            (await _as.SponsorClient.RejectSponsorChangeAsync(new SponsorChangeActionRequest { Name = rejectedLater.Name, Reason = "no room" })).State);
+            (await _as.SponsorClient.RejectSponsorChangeAsync(new RejectSponsorChangeRequest { Name = rejectedLater.Name, Reason = "no room" })).State);
         Assert.Equal(3, (await _as.SponsorClient.ListSponsorChangesAsync(new ListSponsorChangesRequest { Parent = enrolment.Name })).SponsorChanges.Count);
         _ = cohort;
         _ = OrganizationKind.Enterprise;

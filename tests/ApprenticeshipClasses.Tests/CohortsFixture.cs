@@ -182,26 +182,19 @@ public sealed class Actors(ServiceHost service)
         string requestId = "", bool allowPartial = false, int batch = 500)
     {
         using var call = client.ImportEnrolments(deadline: DateTime.UtcNow.AddMinutes(10));
-        await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest
+        return await ClientStreams.SendAsync(call, Messages(parent, rows, requestId, allowPartial, batch));
+    }
+
+    private static IEnumerable<ImportEnrolmentsRequest> Messages(string parent, IEnumerable<RosterRow> rows, string requestId, bool allowPartial, int batch)
+    {
+        yield return new ImportEnrolmentsRequest
         {
             Header = new ImportEnrolmentsRequest.Types.Header { Parent = parent, RequestId = requestId, AllowPartial = allowPartial },
-        });
-        var message = new RosterRows();
-        foreach (var row in rows)
+        };
+        foreach (var chunk in rows.Chunk(batch))
         {
-            message.Rows.Add(row);
-            if (message.Rows.Count == batch)
-            {
-                await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest { Rows = message });
-                message = new RosterRows();
-            }
+            yield return new ImportEnrolmentsRequest { Rows = new RosterRows { Rows = { chunk } } };
         }
-        if (message.Rows.Count > 0)
-        {
-            await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest { Rows = message });
-        }
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseAsync;
     }
 
     public async Task<IReadOnlyList<Enrolment>> EnrolmentsAsync(string parent)

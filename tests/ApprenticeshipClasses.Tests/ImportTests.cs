@@ -27,6 +27,20 @@ public sealed class ImportTests(CohortsFixture fixture)
         Enumerable.Range(1, count).Select(i => Actors.Row($"{prefix}{i:D5}")).ToList();
 
     [Fact]
+    public async Task Import_RefusedBeforeTheRosterIsRead_EveryCallAnswersTheRefusal()
+    {
+        // The service refuses an outsider after the header, while the client is still sending the roster; the client must
+        // still see NOT_FOUND (the server's answer), never CANCELLED (its own half-finished write).
+        var cohort = await _as.RecruitingAsync();
+        var roster = Roster(5000, "R");
+        for (var i = 0; i < 20; i++)
+        {
+            await GrpcAssert.Status(StatusCode.NotFound, () => Actors.ImportAsync(_as.OutsiderClient, cohort.Name, roster, batch: 250));
+        }
+        Assert.Equal(0, await EnrolmentCountAsync(cohort.Name));
+    }
+
+    [Fact]
     public async Task Import_AllGood_ImportsEveryRowMasked()
     {
         var cohort = await _as.RecruitingAsync();
@@ -231,6 +245,54 @@ public sealed class ImportTests(CohortsFixture fixture)
         Assert.Equal("Learner \"Three\"\nsecond line", enrolments.Single(e => e.StudentNumber == "C003").DisplayName);
         Assert.Equal("Master Wang", enrolments.Single(e => e.StudentNumber == "C003").EnterpriseMentor);
         Assert.DoesNotContain(good1, await partial.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task CsvUpload_NulOrControlCharacterInARow_RowErrorNamingTheField_NothingWritten()
+    {
+        var cohort = await _as.RecruitingAsync();
+        var csv = new StringBuilder()
+            .Append("student_number,display_name,identity_number,college_mentor,enterprise_mentor\r\n")
+            .Append($"D001,Learner One,{Identities.New()},,\r\n")
+            .Append($"D002,Learner\0Two,{Identities.New()},,\r\n")
+            .Append($"D003,Learner Three,{Identities.New()},,Master\u001bWang\r\n")
+            .ToString();
+
+        using var response = await fixture.Service.Http.SendAsync(CsvRequest(cohort.Name, csv), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.True(json.RootElement.GetProperty("rolledBack").GetBoolean());
+        var errors = json.RootElement.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(3, "display_name"), (4, "enterprise_mentor")], errors);
+        Assert.Equal(0, await EnrolmentCountAsync(cohort.Name));
+    }
+
+    [Fact]
+    public async Task CsvUpload_ByteOrderMarkAndBlankLines_ReadAsWrittenWithTheirLines()
+    {
+        // As a spreadsheet saves it: a UTF-8 byte order mark, CRLF line ends, a blank line, the header in another case.
+        var cohort = await _as.RecruitingAsync();
+        var text = new StringBuilder()
+            .Append("Student_Number,Display_Name,Identity_Number\r\n")
+            .Append($"B001,Learner One,{Identities.New()}\r\n")
+            .Append("\r\n")
+            .Append($"B002,Learner Two,{Identities.Wrong(Identities.New())}\r\n")
+            .Append($"B003,Learner Three,{Identities.New()}\r\n")
+            .ToString();
+        var request = CsvRequest(cohort.Name, "", "?allow_partial=true");
+        request.Content = new ByteArrayContent([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text)]);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        using var response = await fixture.Service.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, json.RootElement.GetProperty("rowsReceived").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("rowsImported").GetInt32());
+        var error = json.RootElement.GetProperty("errors").EnumerateArray().Single();
+        Assert.Equal((2, 4, "identity_number"), (error.GetProperty("row").GetInt32(), error.GetProperty("line").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.Equal(["B001", "B003"], (await _as.EnrolmentsAsync(cohort.Name)).Select(e => e.StudentNumber).Order());
     }
 
     [Fact]

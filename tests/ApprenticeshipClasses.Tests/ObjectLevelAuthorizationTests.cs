@@ -105,11 +105,11 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
         await Actors.ImportAsync(_as.CollegeClient, cohort.Name, [Actors.Row("K1"), Actors.Row("K2"), Actors.Row("K3")]);
         await _as.CollegeClient.StartCohortTrainingAsync(new StartCohortTrainingRequest { Name = cohort.Name });
         var learners = (await _as.EnrolmentsAsync(cohort.Name)).OrderBy(e => e.StudentNumber).ToList();
-        var started = await _as.CollegeClient.StartEnrolmentAsync(new EnrolmentActionRequest { Name = learners[0].Name });
-        var completed = await _as.CollegeClient.CompleteEnrolmentAsync(new EnrolmentActionRequest { Name = started.Name, Etag = started.Etag });
+        var started = await _as.CollegeClient.StartEnrolmentAsync(new StartEnrolmentRequest { Name = learners[0].Name });
+        var completed = await _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = started.Name, Etag = started.Etag });
         var placementName = completed.Name + "/placement";
         await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placementName, InCity = true });
-        await _as.SponsorClient.AcceptPlacementAsync(new PlacementActionRequest { Name = placementName });
+        await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = placementName });
         await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
             Name = placementName, Employer = new Organization { CreditCode = _as.Sponsor, Name = "Test Hydraulics Co." }, InCity = true,
@@ -119,7 +119,7 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
         {
             Name = placementName, Month = 6, StillEmployed = true, SameEmployer = true,
         });
-        var live = await _as.CollegeClient.StartEnrolmentAsync(new EnrolmentActionRequest { Name = learners[1].Name });
+        var live = await _as.CollegeClient.StartEnrolmentAsync(new StartEnrolmentRequest { Name = learners[1].Name });
         var change = await _as.CollegeClient.CreateSponsorChangeAsync(new CreateSponsorChangeRequest
         {
             Parent = live.Name, SponsorChange = new SponsorChange { ToSponsorCreditCode = _as.Sponsor2, Reason = "closer to home" },
@@ -161,8 +161,8 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
                 {
                     Enrolment = new Enrolment { Name = live.Name, EnterpriseMentor = "Intruder" }, UpdateMask = Actors.Mask("enterprise_mentor"),
                 }).ResponseAsync),
-                ("PauseEnrolment", () => stranger.PauseEnrolmentAsync(new EnrolmentActionRequest { Name = live.Name }).ResponseAsync),
-                ("WithdrawEnrolment", () => stranger.WithdrawEnrolmentAsync(new EnrolmentActionRequest { Name = learners[2].Name }).ResponseAsync),
+                ("PauseEnrolment", () => stranger.PauseEnrolmentAsync(new PauseEnrolmentRequest { Name = live.Name }).ResponseAsync),
+                ("WithdrawEnrolment", () => stranger.WithdrawEnrolmentAsync(new WithdrawEnrolmentRequest { Name = learners[2].Name }).ResponseAsync),
                 ("RecordEmployment", () => stranger.RecordEmploymentAsync(new RecordEmploymentRequest
                 {
                     Name = placementName, Employer = new Organization { CreditCode = organization, Name = "Intruder" },
@@ -176,8 +176,8 @@ public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
                 {
                     Parent = learners[2].Name, SponsorChange = new SponsorChange { ToSponsorCreditCode = _as.Sponsor2, Reason = "intrusion" },
                 }).ResponseAsync),
-                ("ApproveSponsorChange", () => stranger.ApproveSponsorChangeAsync(new SponsorChangeActionRequest { Name = change.Name }).ResponseAsync),
-                ("WithdrawSponsorChange", () => stranger.WithdrawSponsorChangeAsync(new SponsorChangeActionRequest { Name = change.Name }).ResponseAsync),
+                ("ApproveSponsorChange", () => stranger.ApproveSponsorChangeAsync(new ApproveSponsorChangeRequest { Name = change.Name }).ResponseAsync),
+                ("WithdrawSponsorChange", () => stranger.WithdrawSponsorChangeAsync(new WithdrawSponsorChangeRequest { Name = change.Name }).ResponseAsync),
             };
             foreach (var (what, call) in calls)
             {

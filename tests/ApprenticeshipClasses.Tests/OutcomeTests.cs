@@ -20,10 +20,10 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         var result = new List<Enrolment>();
         foreach (var (enrolment, index) in (await _as.EnrolmentsAsync(cohort.Name)).OrderBy(e => e.StudentNumber).Select((e, i) => (e, i)))
         {
-            var live = await _as.CollegeClient.StartEnrolmentAsync(new EnrolmentActionRequest { Name = enrolment.Name });
+            var live = await _as.CollegeClient.StartEnrolmentAsync(new StartEnrolmentRequest { Name = enrolment.Name });
             result.Add(index < learners - withdrawn
-                ? await _as.CollegeClient.CompleteEnrolmentAsync(new EnrolmentActionRequest { Name = live.Name, Etag = live.Etag })
-                : await _as.CollegeClient.WithdrawEnrolmentAsync(new EnrolmentActionRequest { Name = live.Name }));
+                ? await _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = live.Name, Etag = live.Etag })
+                : await _as.CollegeClient.WithdrawEnrolmentAsync(new WithdrawEnrolmentRequest { Name = live.Name }));
         }
         return result;
     }
@@ -32,7 +32,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
     {
         var name = enrolment.Name + "/placement";
         await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = name, InCity = inCity });
-        await _as.SponsorClient.AcceptPlacementAsync(new PlacementActionRequest { Name = name });
+        await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = name });
         return await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
             Name = name, Employer = new Organization { CreditCode = employer, Name = "Employer" }, InCity = inCity,
@@ -67,7 +67,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         Assert.False(p3.EmployerIsSponsor);
         await EmployAsync(learnersA[3], _as.Sponsor, inCity: false);
         await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = learnersA[4].Name + "/placement", InCity = true });
-        var declined = await _as.SponsorClient.DeclinePlacementAsync(new PlacementActionRequest { Name = learnersA[4].Name + "/placement" });
+        var declined = await _as.SponsorClient.DeclinePlacementAsync(new DeclinePlacementRequest { Name = learnersA[4].Name + "/placement" });
         Assert.Equal(Placement.Types.State.Declined, declined.State);
 
         await CheckAsync(l1, 6, still: true, same: true);
@@ -176,11 +176,11 @@ public sealed class OutcomeTests(CohortsFixture fixture)
         Assert.Contains("completion", early.Status.Detail);
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.SponsorClient.GetPlacementAsync(new GetPlacementRequest { Name = placement }).ResponseAsync);
 
-        var live = await _as.CollegeClient.StartEnrolmentAsync(new EnrolmentActionRequest { Name = enrolment.Name });
-        var paused = await _as.CollegeClient.PauseEnrolmentAsync(new EnrolmentActionRequest { Name = live.Name });
-        await GrpcAssert.Status(StatusCode.FailedPrecondition, () => _as.CollegeClient.CompleteEnrolmentAsync(new EnrolmentActionRequest { Name = paused.Name }).ResponseAsync);
-        await _as.CollegeClient.ResumeEnrolmentAsync(new EnrolmentActionRequest { Name = paused.Name });
-        await _as.CollegeClient.CompleteEnrolmentAsync(new EnrolmentActionRequest { Name = paused.Name });
+        var live = await _as.CollegeClient.StartEnrolmentAsync(new StartEnrolmentRequest { Name = enrolment.Name });
+        var paused = await _as.CollegeClient.PauseEnrolmentAsync(new PauseEnrolmentRequest { Name = live.Name });
+        await GrpcAssert.Status(StatusCode.FailedPrecondition, () => _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = paused.Name }).ResponseAsync);
+        await _as.CollegeClient.ResumeEnrolmentAsync(new ResumeEnrolmentRequest { Name = paused.Name });
+        await _as.CollegeClient.CompleteEnrolmentAsync(new CompleteEnrolmentRequest { Name = paused.Name });
 
         var offered = await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement, InCity = true });
         Assert.Equal((Placement.Types.State.Offered, _as.Sponsor), (offered.State, offered.Employer.CreditCode));
@@ -190,8 +190,8 @@ public sealed class OutcomeTests(CohortsFixture fixture)
             StartDate = new Google.Type.Date { Year = 2027, Month = 7, Day = 1 },
         }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.Aborted, () => _as.SponsorClient.AcceptPlacementAsync(
-            new PlacementActionRequest { Name = placement, Etag = "stale" }).ResponseAsync);
-        await _as.SponsorClient.AcceptPlacementAsync(new PlacementActionRequest { Name = placement, Etag = offered.Etag });
+            new AcceptPlacementRequest { Name = placement, Etag = "stale" }).ResponseAsync);
+        await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = placement, Etag = offered.Etag });
         await GrpcAssert.InvalidFields(() => _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest { Name = placement }).ResponseAsync,
             "employer.credit_code", "employer.name", "start_date");
         var employed = await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest

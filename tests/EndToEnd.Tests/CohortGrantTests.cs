@@ -63,16 +63,14 @@ public sealed class CohortGrantTests(PlatformFixture platform)
     private static async Task<ImportEnrolmentsResponse> ImportAsync(CohortService.CohortServiceClient client, string parent, string identity)
     {
         using var call = client.ImportEnrolments(Deadline);
-        await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest
-        {
-            Header = new ImportEnrolmentsRequest.Types.Header { Parent = parent, RequestId = Guid.NewGuid().ToString() },
-        });
-        await call.RequestStream.WriteAsync(new ImportEnrolmentsRequest
-        {
-            Rows = new RosterRows { Rows = { new RosterRow { StudentNumber = StudentNumber(), DisplayName = "Grant Test", IdentityNumber = identity } } },
-        });
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseAsync;
+        return await Collaboration.TestSupport.ClientStreams.SendAsync(call,
+        [
+            new ImportEnrolmentsRequest { Header = new ImportEnrolmentsRequest.Types.Header { Parent = parent, RequestId = Guid.NewGuid().ToString() } },
+            new ImportEnrolmentsRequest
+            {
+                Rows = new RosterRows { Rows = { new RosterRow { StudentNumber = StudentNumber(), DisplayName = "Grant Test", IdentityNumber = identity } } },
+            },
+        ]);
     }
 
     private static async Task<StatusCode> CodeOf(Func<Task> call)

@@ -112,6 +112,99 @@ public sealed class EdgeTests(GatewayFixture fixture)
         rejected.Dispose();
     }
 
+    /// <summary>
+    /// One bucket per caller, whatever the method and the protocol: a bucket per method (or path) or per protocol
+    /// would let the spending below run on long past the burst, and the fresh methods after it through.
+    /// </summary>
+    [Fact]
+    public async Task RateLimit_OneBucketPerCaller_AcrossMethodsAndBothProtocols()
+    {
+        var token = Owner($"sweep-{Guid.NewGuid():N}");
+        var grpc = fixture.LimitedGateway.Client<AllianceService.AllianceServiceClient>(token);
+        const string missing = "alliances/no-such-alliance";
+        // One call each of a different method; the answer (NOT_FOUND, …) matters only when it is the limiter's.
+        Func<Task>[] grpcMethods =
+        [
+            () => grpc.ListAlliancesAsync(new ListAlliancesRequest { PageSize = 1 }).ResponseAsync,
+            () => grpc.GetAllianceAsync(new GetAllianceRequest { Name = missing }).ResponseAsync,
+            () => grpc.ListMembersAsync(new ListMembersRequest { Parent = missing }).ResponseAsync,
+            () => grpc.ListEvaluationsAsync(new ListEvaluationsRequest { Parent = missing }).ResponseAsync,
+            () => grpc.ListAuditEntriesAsync(new ListAuditEntriesRequest { Parent = missing }).ResponseAsync,
+            () => grpc.SubmitAllianceAsync(new SubmitAllianceRequest { Name = missing }).ResponseAsync,
+        ];
+        (HttpMethod Method, string Path)[] jsonMethods =
+        [
+            (HttpMethod.Get, "/v1/alliances?pageSize=1"), (HttpMethod.Get, $"/v1/{missing}"), (HttpMethod.Get, $"/v1/{missing}/members"),
+            (HttpMethod.Get, $"/v1/{missing}/evaluations"), (HttpMethod.Get, $"/v1/{missing}/auditEntries"), (HttpMethod.Post, $"/v1/{missing}:submit"),
+        ];
+
+        // Spend the budget on three methods of each protocol, alternating, until the first refusal.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var passed = 0;
+        Answer? refusal = null;
+        for (var i = 0; refusal is null && i < 4 * GatewayFixture.Burst; i++)
+        {
+            var answer = i % 2 == 0 ? await GrpcAnswer(grpcMethods[i / 2 % 3]) : await JsonAnswer(jsonMethods[i / 2 % 3], token);
+            if (answer.Limited)
+            {
+                refusal = answer;
+            }
+            else
+            {
+                passed++;
+            }
+        }
+        Assert.True(refusal is not null, $"{passed} calls over six methods and two protocols passed a burst of {GatewayFixture.Burst}");
+        var refilled = GatewayFixture.PermitsPerSecond * (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
+        Assert.True(passed <= GatewayFixture.Burst + refilled, $"{passed} calls passed a burst of {GatewayFixture.Burst} (+{refilled} refilled)");
+
+        // Methods this caller has not called yet, on both protocols, are refused too (one may meet a refill).
+        List<Answer> probes = [];
+        for (var i = 3; i < 6; i++)
+        {
+            probes.Add(await GrpcAnswer(grpcMethods[i]));
+            probes.Add(await JsonAnswer(jsonMethods[i], token));
+        }
+        Assert.True(probes.Count(p => p.Limited && p.Grpc) >= 2, string.Join(", ", probes));
+        Assert.True(probes.Count(p => p.Limited && !p.Grpc) >= 2, string.Join(", ", probes));
+        Assert.All(probes.Where(p => p.Limited), p => Assert.True(p.RetryAdvice, $"{p} without RetryInfo / Retry-After"));
+
+        // Another caller has its own bucket, on both protocols.
+        var other = Owner($"sweep-other-{Guid.NewGuid():N}");
+        var otherGrpc = fixture.LimitedGateway.Client<AllianceService.AllianceServiceClient>(other);
+        Assert.False((await GrpcAnswer(() => otherGrpc.GetAllianceAsync(new GetAllianceRequest { Name = missing }).ResponseAsync)).Limited);
+        Assert.False((await JsonAnswer(jsonMethods[0], other)).Limited);
+    }
+
+    private sealed record Answer(bool Grpc, string What, bool Limited, bool RetryAdvice);
+
+    private static async Task<Answer> GrpcAnswer(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return new Answer(true, "OK", false, false);
+        }
+        catch (RpcException ex)
+        {
+            return new Answer(true, ex.StatusCode.ToString(), ex.StatusCode == StatusCode.ResourceExhausted,
+                ex.GetRpcStatus()?.GetDetail<RetryInfo>() is { RetryDelay.Seconds: >= 1 });
+        }
+    }
+
+    private async Task<Answer> JsonAnswer((HttpMethod Method, string Path) call, string token)
+    {
+        using var request = new HttpRequestMessage(call.Method, call.Path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (call.Method == HttpMethod.Post)
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+        using var response = await fixture.LimitedGateway.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        return new Answer(false, $"{call.Method} {call.Path} {(int)response.StatusCode}", response.StatusCode == HttpStatusCode.TooManyRequests,
+            response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+    }
+
     [Fact]
     public async Task Json_BodyOverTheLimit_413AndNothingReachesTheService()
     {

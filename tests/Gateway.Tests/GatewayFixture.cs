@@ -11,8 +11,9 @@ namespace Collaboration.Gateway.Tests;
 /// <summary>The gateway in front of a real Alliances replica, with a small per-caller limit and body limit.</summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
-    public const int PermitsPerSecond = 2;
-    public const int Burst = 3;
+    // A burst well above the refill, so that a bucket per method or per protocol cannot hide behind refills.
+    public const int PermitsPerSecond = 1;
+    public const int Burst = 10;
     public const int MaxBodyBytes = 64 * 1024;
 
     public PostgresServer Postgres { get; private set; } = null!;

@@ -1,4 +1,5 @@
 using System.Text;
+using Collaboration.Apprenticeships.Model;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Npgsql;
@@ -13,11 +14,14 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
 {
     public NpgsqlDataSource DataSource => dataSource;
 
+    /// <summary>The enrolment states that take a seat (EnrolmentLifecycle.Seated), as the @seated parameter.</summary>
+    private static readonly short[] Seated = [.. EnrolmentLifecycle.Seated.Select(s => (short)s)];
+
     private const string CohortColumns =
         "c.id, c.kind, c.display_name, c.college_code, c.college_name, c.industrial_college_name, c.major_code, c.major_version, " +
         "c.occupation_code, c.occupation_version, c.industry_chain, c.seats, c.placement_commitment, c.start_date, c.end_date, " +
         "c.state, c.state_reason, c.create_time, c.update_time, c.version, " +
-        "(SELECT count(*) FROM enrolments n WHERE n.cohort_id = c.id AND n.state <> 4) AS enrolled_count";
+        "(SELECT count(*) FROM enrolments n WHERE n.cohort_id = c.id AND n.state = ANY(@seated)) AS enrolled_count";
 
     private const string EnrolmentColumns =
         "id, cohort_id, college_code, student_number, display_name, identity_hash, identity_last4, state, college_mentor, " +
@@ -33,7 +37,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<CohortRow>(new CommandDefinition(
-            $"SELECT {CohortColumns} FROM cohorts c WHERE c.id = @id", new { id }, cancellationToken: cancellationToken));
+            $"SELECT {CohortColumns} FROM cohorts c WHERE c.id = @id", new { id, seated = Seated }, cancellationToken: cancellationToken));
         if (row is not null)
         {
             row.Sponsors = (await SponsorsAsync(connection, null, [id])).ToList();
@@ -45,7 +49,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     public static async Task<CohortRow?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CohortRow>(
-            $"SELECT {CohortColumns} FROM cohorts c WHERE c.id = @id FOR UPDATE OF c", new { id }, transaction);
+            $"SELECT {CohortColumns} FROM cohorts c WHERE c.id = @id FOR UPDATE OF c", new { id, seated = Seated }, transaction);
         if (row is not null)
         {
             row.Sponsors = (await SponsorsAsync(connection, transaction, [id])).ToList();
@@ -120,7 +124,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
         var rows = (await connection.QueryAsync<CohortRow>(new CommandDefinition(sql.ToString(), new
         {
             org = caller.Organization, state = filter.State, kind = filter.Kind, college = filter.CollegeCode,
-            sponsor = filter.SponsorCode, chain = filter.IndustryChain, year = filter.EndYear, after, limit,
+            sponsor = filter.SponsorCode, chain = filter.IndustryChain, year = filter.EndYear, after, limit, seated = Seated,
         }, cancellationToken: cancellationToken))).AsList();
         var sponsors = (await SponsorsAsync(connection, null, rows.Select(r => r.Id).ToArray())).ToLookup(s => s.CohortId);
         foreach (var row in rows)
@@ -176,7 +180,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
             """, row, transaction);
 
     public static Task<long> CountEnrolledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid cohortId) =>
-        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM enrolments WHERE cohort_id = @cohortId AND state <> 4", new { cohortId }, transaction);
+        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM enrolments WHERE cohort_id = @cohortId AND state = ANY(@seated)", new { cohortId, seated = Seated }, transaction);
 
     public async Task<IReadOnlyList<EnrolmentRow>> ListEnrolmentsAsync(Guid cohortId, short state, Guid? after, int limit, CancellationToken cancellationToken)
     {

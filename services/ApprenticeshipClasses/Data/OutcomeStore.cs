@@ -14,12 +14,17 @@ namespace Collaboration.Apprenticeships.Data;
 /// </summary>
 public sealed class OutcomeStore(NpgsqlDataSource dataSource)
 {
+    // The sets of OutcomeRules, as the @completed, @employed and @counted parameters.
+    private static readonly short[] Completed = [.. OutcomeRules.Completed.Select(s => (short)s)];
+    private static readonly short[] Employed = [.. OutcomeRules.Employed.Select(s => (short)s)];
+    private static readonly short[] Counted = [.. OutcomeRules.CountedCohorts.Select(s => (short)s)];
+
     private const string CohortOutcomes =
         """
-        SELECT count(*) FILTER (WHERE e.state = 5) AS completed,
-               count(*) FILTER (WHERE e.state = 5 AND p.state = 3) AS employed,
-               count(*) FILTER (WHERE e.state = 5 AND p.state = 3 AND p.in_city) AS employed_in_city,
-               count(*) FILTER (WHERE e.state = 5 AND p.state = 3
+        SELECT count(*) FILTER (WHERE e.state = ANY(@completed)) AS completed,
+               count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed)) AS employed,
+               count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed) AND p.in_city) AS employed_in_city,
+               count(*) FILTER (WHERE e.state = ANY(@completed) AND p.state = ANY(@employed)
                    AND p.employer_code IN (SELECT s.credit_code FROM cohort_sponsors s WHERE s.cohort_id = @id)) AS employed_by_sponsor
         FROM enrolments e LEFT JOIN placements p ON p.enrolment_id = e.id
         WHERE e.cohort_id = @id
@@ -31,7 +36,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
                count(*) FILTER (WHERE r.still_employed) AS still_employed,
                count(*) FILTER (WHERE r.still_employed AND r.same_employer) AS same_employer
         FROM retention_checks r JOIN placements p ON p.enrolment_id = r.enrolment_id
-        WHERE p.cohort_id = @id AND p.state = 3
+        WHERE p.cohort_id = @id AND p.state = ANY(@employed)
         GROUP BY r.month ORDER BY r.month
         """;
 
@@ -41,9 +46,9 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
         """
         WITH learners AS (
             SELECT e.cohort_id,
-                   e.state = 5 AS completed,
-                   (e.state = 5 AND p.state = 3 AND p.in_city) AS in_city,
-                   (e.state = 5 AND p.state = 3 AND EXISTS (SELECT 1 FROM cohort_sponsors s
+                   e.state = ANY(@completed) AS completed,
+                   (e.state = ANY(@completed) AND p.state = ANY(@employed) AND p.in_city) AS in_city,
+                   (e.state = ANY(@completed) AND p.state = ANY(@employed) AND EXISTS (SELECT 1 FROM cohort_sponsors s
                         WHERE s.cohort_id = e.cohort_id AND s.credit_code = p.employer_code)) AS by_sponsor
             FROM enrolments e LEFT JOIN placements p ON p.enrolment_id = e.id
         ),
@@ -54,7 +59,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
                    count(l.cohort_id) FILTER (WHERE l.in_city) AS in_city,
                    count(l.cohort_id) FILTER (WHERE l.by_sponsor) AS by_sponsor
             FROM cohorts c LEFT JOIN learners l ON l.cohort_id = c.id
-            WHERE c.state <> 10 {2}
+            WHERE c.state = ANY(@counted) {2}
               AND (@year = 0 OR (c.end_date >= make_date(@year, 1, 1) AND c.end_date < make_date(@year + 1, 1, 1)))
               AND (@chain = '' OR c.industry_chain = @chain)
             GROUP BY c.id
@@ -75,9 +80,9 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var counts = await connection.QuerySingleAsync<(long Completed, long Employed, long InCity, long BySponsor)>(
-            new CommandDefinition(CohortOutcomes, new { id }, cancellationToken: cancellationToken));
+            new CommandDefinition(CohortOutcomes, new { id, completed = Completed, employed = Employed }, cancellationToken: cancellationToken));
         var retention = (await connection.QueryAsync<(int Month, long Checked, long StillEmployed, long SameEmployer)>(
-            new CommandDefinition(Retention, new { id }, cancellationToken: cancellationToken))).ToDictionary(r => r.Month);
+            new CommandDefinition(Retention, new { id, employed = Employed }, cancellationToken: cancellationToken))).ToDictionary(r => r.Month);
         var outcomes = new CohortOutcomes
         {
             Name = CohortNames.Cohort(id),
@@ -107,7 +112,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<GroupRow>(new CommandDefinition(Sql(caller, groupBy),
-            new { org = caller?.Organization ?? "", year, chain }, cancellationToken: cancellationToken));
+            new { org = caller?.Organization ?? "", year, chain, completed = Completed, employed = Employed, counted = Counted }, cancellationToken: cancellationToken));
         return rows.Select(ToProto).ToList();
     }
 
@@ -115,7 +120,8 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
     public IReadOnlyList<LandingRateGroup> LandingRates(GroupBy groupBy)
     {
         using var connection = dataSource.OpenConnection();
-        return connection.Query<GroupRow>(Sql(null, groupBy), new { org = "", year = 0, chain = "" }).Select(ToProto).ToList();
+        return connection.Query<GroupRow>(Sql(null, groupBy),
+            new { org = "", year = 0, chain = "", completed = Completed, employed = Employed, counted = Counted }).Select(ToProto).ToList();
     }
 
     private static string Sql(Caller? caller, GroupBy groupBy)

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Collaboration.Apprenticeships.Data;
+using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
-using Npgsql;
+using nietras.SeparatedValues;
 
 namespace Collaboration.Apprenticeships.Grpc;
 
@@ -24,6 +25,13 @@ public static class RosterCsvEndpoint
     public const string CollegeMentor = "college_mentor";
     public const string EnterpriseMentor = "enterprise_mentor";
 
+    // RFC 4180: comma-separated; a double-quoted field may hold commas, quotes ("") and line breaks. Every record keeps
+    // the line it starts on; the header row is read like any other (HasHeader off), so its names are matched our way.
+    private static readonly SepReaderOptions Csv = Sep.New(',').Reader(o => o with
+    {
+        HasHeader = false, Unescape = true, DisableColCountCheck = true,
+    });
+
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true)
         .WithTypeRegistry(Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor)));
 
@@ -34,7 +42,7 @@ public static class RosterCsvEndpoint
         return app;
     }
 
-    private static async Task ImportAsync(HttpContext http, string cohort, RosterImport import, ILoggerFactory loggers)
+    private static async Task ImportAsync(HttpContext http, string cohort, ImportEnrolmentsHandler imports, ILoggerFactory loggers)
     {
         try
         {
@@ -63,10 +71,10 @@ public static class RosterCsvEndpoint
                 limit.MaxRequestBodySize = null;
             }
 
-            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-            var csv = new CsvReader(reader);
+            using var text = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+            using var csv = await Csv.FromAsync(text, http.RequestAborted);
             var columns = await ReadHeaderAsync(csv, http.RequestAborted);
-            var response = await import.ImportAsync(caller, http.Request.Headers.Authorization.ToString(), new ImportHeader(id, requestId, allowPartial), Rows(csv, columns, http.RequestAborted),
+            var response = await imports.RunAsync(http, caller, new ImportHeader(id, requestId, allowPartial), Rows(csv, columns, http.RequestAborted),
                 http.RequestAborted);
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(Json.Format(response), http.RequestAborted);
@@ -75,25 +83,20 @@ public static class RosterCsvEndpoint
         {
             await WriteErrorAsync(http, ex);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (Exception ex) when (DatabaseFailures.IsOutage(ex))
         {
             loggers.CreateLogger(typeof(RosterCsvEndpoint)).LogWarning("Database unavailable in the CSV import: {Message}", ex.Message);
             await WriteErrorAsync(http, new RpcException(new Status(StatusCode.Unavailable, "The database is unavailable; retry shortly.")));
         }
     }
 
-    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvReader csv, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, int>> ReadHeaderAsync(SepReader csv, CancellationToken cancellationToken)
     {
-        var header = await csv.ReadRecordAsync(cancellationToken);
-        if (header is null)
+        if (!await csv.MoveNextAsync(cancellationToken))
         {
             ApiErrors.InvalidArgument("body", "is empty: the first line must name the columns.");
         }
-        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < header.Count; i++)
-        {
-            columns.TryAdd(header[i].Trim(), i);
-        }
+        var columns = HeaderColumns(csv.Current);
         var violations = new FieldViolations();
         foreach (var required in new[] { StudentNumber, DisplayName, IdentityNumberColumn })
         {
@@ -106,20 +109,40 @@ public static class RosterCsvEndpoint
         return columns;
     }
 
-    private static async IAsyncEnumerable<RosterInput> Rows(CsvReader csv, Dictionary<string, int> columns,
+    private static Dictionary<string, int> HeaderColumns(SepReader.Row header)
+    {
+        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.ColCount; i++)
+        {
+            columns.TryAdd(header[i].Span.Trim().ToString(), i);
+        }
+        return columns;
+    }
+
+    private static async IAsyncEnumerable<RosterInput> Rows(SepReader csv, Dictionary<string, int> columns,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var number = 0;
-        while (await csv.ReadRecordAsync(cancellationToken) is { } record)
+        while (await csv.MoveNextAsync(cancellationToken))
         {
-            if (record.Count == 1 && record[0].Length == 0)
+            if (ToInput(csv.Current, columns, number + 1) is { } row)
             {
-                continue; // blank line
+                number++;
+                yield return row;
             }
-            string Field(string column) => columns.TryGetValue(column, out var i) && i < record.Count ? record[i] : "";
-            yield return new RosterInput(++number, csv.RecordLine, Field(StudentNumber), Field(DisplayName), Field(IdentityNumberColumn),
-                Field(CollegeMentor), Field(EnterpriseMentor));
         }
+    }
+
+    /// <summary>The roster row a CSV record holds; null for a blank line.</summary>
+    private static RosterInput? ToInput(SepReader.Row record, Dictionary<string, int> columns, int number)
+    {
+        if (record.ColCount == 1 && record[0].Span.Length == 0)
+        {
+            return null;
+        }
+        string Field(SepReader.Row r, string column) => columns.TryGetValue(column, out var i) && i < r.ColCount ? r[i].ToString() : "";
+        return new RosterInput(number, record.LineNumberFrom, Field(record, StudentNumber), Field(record, DisplayName),
+            Field(record, IdentityNumberColumn), Field(record, CollegeMentor), Field(record, EnterpriseMentor));
     }
 
     private static Task WriteErrorAsync(HttpContext http, RpcException exception)
@@ -140,87 +163,5 @@ public static class RosterCsvEndpoint
         };
         http.Response.ContentType = "application/json";
         return http.Response.WriteAsync(Json.Format(status));
-    }
-}
-
-/// <summary>
-/// A streaming RFC 4180 reader: comma-separated, double-quoted fields may hold commas, quotes ("")
-/// and line breaks. Remembers the line each record starts on.
-/// </summary>
-internal sealed class CsvReader(TextReader reader)
-{
-    private int _line = 1;
-
-    /// <summary>The 1-based line the last record read starts on.</summary>
-    public int RecordLine { get; private set; }
-
-    public async Task<List<string>?> ReadRecordAsync(CancellationToken cancellationToken)
-    {
-        var line = await reader.ReadLineAsync(cancellationToken);
-        if (line is null)
-        {
-            return null;
-        }
-        RecordLine = _line++;
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        var i = 0;
-        while (true)
-        {
-            if (i >= line.Length)
-            {
-                if (!quoted)
-                {
-                    break;
-                }
-                // A quoted field continues on the next line.
-                var next = await reader.ReadLineAsync(cancellationToken);
-                if (next is null)
-                {
-                    break;
-                }
-                _line++;
-                field.Append('\n');
-                line = next;
-                i = 0;
-                continue;
-            }
-            var c = line[i++];
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (i < line.Length && line[i] == '"')
-                    {
-                        field.Append('"');
-                        i++;
-                    }
-                    else
-                    {
-                        quoted = false;
-                    }
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '"' && field.Length == 0)
-            {
-                quoted = true;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        fields.Add(field.ToString());
-        return fields;
     }
 }

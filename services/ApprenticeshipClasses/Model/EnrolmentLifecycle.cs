@@ -32,6 +32,13 @@ public static class EnrolmentLifecycle
 
     public static IEnumerable<(EnrolmentState From, EnrolmentAction Action, EnrolmentState To)> All =>
         Transitions.Select(t => (t.Key.From, t.Key.Action, t.Value));
+
+    /// <summary>Every learner but a withdrawn one takes one of the cohort's seats.</summary>
+    public static bool TakesSeat(EnrolmentState state) => state != EnrolmentState.Withdrawn;
+
+    /// <summary>The states that take a seat, as a set (the stores pass it to SQL).</summary>
+    public static IReadOnlyList<EnrolmentState> Seated { get; } =
+        [.. Enum.GetValues<EnrolmentState>().Where(s => s != EnrolmentState.Unspecified && TakesSeat(s))];
 }
 
 public enum PlacementAction

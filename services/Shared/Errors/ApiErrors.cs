@@ -48,6 +48,11 @@ public static class ApiErrors
     public static void StaleEtag(string resourceName) =>
         throw Build(Code.Aborted, $"{resourceName} has changed since it was read (stale etag); read it again and retry.");
 
+    /// <summary>ABORTED for a write that lost to a concurrent one and changed nothing; the client sends it again.</summary>
+    [DoesNotReturn]
+    public static void Aborted(string reason, string message) =>
+        throw Build(Code.Aborted, message, new ErrorInfo { Reason = reason, Domain = ErrorDomain });
+
     /// <summary>ABORTED when the client sent an etag (AIP-154) that is no longer the resource's.</summary>
     public static void CheckEtag(string? requested, string current, string resourceName)
     {

@@ -101,7 +101,16 @@ public static class ServiceHosting
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcSwagger();
-        builder.Services.AddSwaggerGen(c => c.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo { Title = title, Version = "v1" }));
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionProvider, ResourcePathsProvider>();
+        builder.Services.AddSwaggerGen(c =>
+        {
+            c.SwaggerDoc("v1", new Microsoft.OpenApi.Models.OpenApiInfo { Title = title, Version = "v1" });
+            c.OperationFilter<ResourcePathsOperationFilter>();
+            // Nested proto types share short names (Lab.Types.Kind, Post.Types.Kind): name schemas in full.
+            c.CustomSchemaIds(type => type.IsGenericType || type.FullName is null
+                ? type.Name
+                : type.FullName.Replace("+Types+", ".", StringComparison.Ordinal).Replace('+', '.'));
+        });
         return builder;
     }
 

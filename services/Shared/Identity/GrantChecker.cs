@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Collaboration.Shared.Errors;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace Collaboration.Shared.Identity;
 
@@ -21,8 +22,11 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, AuthOptions opt
     public const string HttpClientName = "collaboration-identity";
 
     public Task<CallerRole?> RoleOnAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization) =>
-        RoleOnAsync(caller, BearerToken(context.GetHttpContext().Request.Headers.Authorization.ToString()), resource, ownerOrganization,
-            context.CancellationToken);
+        RoleOnAsync(context.GetHttpContext(), caller, resource, ownerOrganization, context.CancellationToken);
+
+    /// <summary>The same for a plain HTTP endpoint (asked with the request's own bearer token).</summary>
+    public Task<CallerRole?> RoleOnAsync(HttpContext http, Caller caller, string resource, string ownerOrganization, CancellationToken ct) =>
+        RoleOnAsync(caller, BearerToken(http.Request.Headers.Authorization.ToString()), resource, ownerOrganization, ct);
 
     public async Task<CallerRole?> RoleOnAsync(Caller caller, string? bearerToken, string resource, string ownerOrganization, CancellationToken ct)
     {
@@ -45,9 +49,13 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, AuthOptions opt
     /// Read access to one record: true when the service's own visibility rule already shows it to the
     /// caller (no lookup), or the caller's organisation holds a live grant on it.
     /// </summary>
-    public async ValueTask<bool> CanReadAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization,
+    public ValueTask<bool> CanReadAsync(ServerCallContext context, Caller caller, string resource, string ownerOrganization,
         bool visibleByRule) =>
-        visibleByRule || CanRead(await RoleOnAsync(context, caller, resource, ownerOrganization));
+        CanReadAsync(context.GetHttpContext(), caller, resource, ownerOrganization, visibleByRule, context.CancellationToken);
+
+    public async ValueTask<bool> CanReadAsync(HttpContext http, Caller caller, string resource, string ownerOrganization,
+        bool visibleByRule, CancellationToken ct) =>
+        visibleByRule || CanRead(await RoleOnAsync(http, caller, resource, ownerOrganization, ct));
 
     /// <summary>
     /// Content edits of one record: an owner or editor acting for the owner organisation, or a caller whose
