@@ -166,6 +166,40 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
             ["StartIndustrialCollegeReview"] = async a => Lifecycle("StartIndustrialCollegeReview", Tokens.Admin(), await WalkAsync(a, State.Operating)),
             ["ReinstateIndustrialCollege"] = async a => Lifecycle("ReinstateIndustrialCollege", Tokens.Admin(), await WalkAsync(a, State.UnderReview)),
             ["CloseIndustrialCollege"] = async a => Lifecycle("CloseIndustrialCollege", Tokens.Admin(), await WalkAsync(a, State.Operating)),
+            ["UpdateCourse"] = async a =>
+            {
+                var college = await WalkAsync(a, State.Operating, contributions: true);
+                var course = (await a.A.ListCoursesAsync(new ListCoursesRequest { Parent = college.Name })).Courses.First();
+                var request = new UpdateCourseRequest
+                {
+                    Course = new Course { Name = course.Name, Etag = course.Etag, Hours = 80 },
+                    UpdateMask = new() { Paths = { "hours" } },
+                };
+                return new StaleEtag(Enterprise(a.PartnerA), request, () => SnapshotAsync(college.Name));
+            },
+            ["UpdateTrainingBase"] = async a =>
+            {
+                var college = await WalkAsync(a, State.Operating, contributions: true);
+                var trainingBase = (await a.A.ListTrainingBasesAsync(new ListTrainingBasesRequest { Parent = college.Name })).TrainingBases.First();
+                var request = new UpdateTrainingBaseRequest
+                {
+                    TrainingBase = new TrainingBase { Name = trainingBase.Name, Etag = trainingBase.Etag, Capacity = 80 },
+                    UpdateMask = new() { Paths = { "capacity" } },
+                };
+                return new StaleEtag(Enterprise(a.PartnerA, "editor"), request, () => SnapshotAsync(college.Name));
+            },
+            ["UpdateMentor"] = async a =>
+            {
+                var college = await WalkAsync(a, State.Operating, contributions: true);
+                var mentor = (await a.A.ListMentorsAsync(new ListMentorsRequest { Parent = college.Name })).Mentors
+                    .First(m => m.EnterpriseCreditCode == a.PartnerA);
+                var request = new UpdateMentorRequest
+                {
+                    Mentor = new Mentor { Name = mentor.Name, Etag = mentor.Etag, Specialty = "轧钢" },
+                    UpdateMask = new() { Paths = { "specialty" } },
+                };
+                return new StaleEtag(Enterprise(a.PartnerA), request, () => SnapshotAsync(college.Name));
+            },
             ["UpdateReport"] = async a =>
             {
                 var college = await WalkAsync(a, State.Operating, report: true);
@@ -228,10 +262,10 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
         {
             // Partner B is removed before the walk: a former partner of every college of the first host.
             seeded.Add(new Seeded(await WalkAsync(a, state, report: state is not (State.Planning or State.Submitted), removeB: true,
-                chain: state is State.Approved or State.Closed ? SecondChain : "steel-new-materials"), [a.PartnerA]));
+                chain: state is State.Approved or State.Closed ? SecondChain : "steel-new-materials", contributions: true), [a.PartnerA]));
         }
-        seeded.Add(new Seeded(await WalkAsync(other, State.Planning, removeB: true), [other.PartnerA]));
-        seeded.Add(new Seeded(await WalkAsync(other, State.Operating, report: true, removeB: true, chain: SecondChain), [other.PartnerA]));
+        seeded.Add(new Seeded(await WalkAsync(other, State.Planning, removeB: true, contributions: true), [other.PartnerA]));
+        seeded.Add(new Seeded(await WalkAsync(other, State.Operating, report: true, removeB: true, chain: SecondChain, contributions: true), [other.PartnerA]));
         var byName = seeded.ToDictionary(s => s.College.Name);
 
         var callers = new Dictionary<string, string>
@@ -315,17 +349,22 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
                         continue;
                     }
                     var all = (await C(Tokens.Admin()).ListAllAsync(list, request)).Select(i => (string)Get(i, "name")!).ToList();
-                    var gettable = new List<string>();
+                    var gettable = new Dictionary<string, string>();
                     foreach (var name in all)
                     {
-                        if (await SucceedsAsync(() => client.CallAsync(get, new { name })))
+                        if (await ReadAsync(() => client.CallAsync(get, new { name })) is { } got)
                         {
-                            gettable.Add(name);
+                            gettable[name] = Json(got);
                         }
                     }
                     var names = listed.Select(i => (string)Get(i, "name")!).Order().ToList();
-                    Assert.True(gettable.Order().SequenceEqual(names),
-                        $"{list.Name} of {s.College.State} college as {who}: listed [{string.Join(", ", names)}]; {get.Name} reads [{string.Join(", ", gettable)}]");
+                    Assert.True(gettable.Keys.Order().SequenceEqual(names),
+                        $"{list.Name} of {s.College.State} college as {who}: listed [{string.Join(", ", names)}]; {get.Name} reads [{string.Join(", ", gettable.Keys)}]");
+                    // A listed item is the item Get returns, etag and all.
+                    foreach (var one in listed)
+                    {
+                        Assert.Equal(gettable[(string)Get(one, "name")!], Json(one));
+                    }
                 }
             }
         });
@@ -345,14 +384,31 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
         return request;
     }
 
-    /// <summary>A new college of the actors' host with partners A (founding) and B, walked to <paramref name="target"/>.</summary>
-    private async Task<IndustrialCollege> WalkAsync(Actors a, State target, bool report = false, bool removeB = false, string chain = "steel-new-materials")
+    /// <summary>
+    /// A new college of the actors' host with partners A (founding) and B, walked to <paramref name="target"/>; with
+    /// <paramref name="contributions"/>, A's course, training base and mentor and B's mentor (made before B may leave).
+    /// </summary>
+    private async Task<IndustrialCollege> WalkAsync(Actors a, State target, bool report = false, bool removeB = false, string chain = "steel-new-materials",
+        bool contributions = false)
     {
         var draft = Actors.NewCollege();
         draft.IndustryChain = chain;
         var college = await a.Host.CreateIndustrialCollegeAsync(new CreateIndustrialCollegeRequest { IndustrialCollege = draft });
         await a.AddPartnerAsync(college, a.PartnerA, Partner.Types.Role.FoundingPartner);
         var b = await a.AddPartnerAsync(college, a.PartnerB);
+        if (contributions)
+        {
+            await a.A.CreateCourseAsync(new CreateCourseRequest
+            {
+                Parent = college.Name, Course = new Course { Title = "连铸工艺", Hours = 32, MajorCodes = { "430102" } },
+            });
+            await a.A.CreateTrainingBaseAsync(new CreateTrainingBaseRequest
+            {
+                Parent = college.Name, TrainingBase = new TrainingBase { DisplayName = "实训基地", Address = "娄底经开区", Capacity = 20 },
+            });
+            await a.A.CreateMentorAsync(new CreateMentorRequest { Parent = college.Name, Mentor = Actors.NewMentor() });
+            await a.B.CreateMentorAsync(new CreateMentorRequest { Parent = college.Name, Mentor = Actors.NewMentor() });
+        }
         if (removeB)
         {
             await a.Host.RemovePartnerAsync(new RemovePartnerRequest { Name = b.Name });
@@ -416,16 +472,16 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
         }
     }
 
-    private static async Task<bool> SucceedsAsync(Func<Task> call)
+    /// <summary>What the call reads, or null when it is NOT_FOUND.</summary>
+    private static async Task<IMessage?> ReadAsync(Func<Task<IMessage>> call)
     {
         try
         {
-            await call();
-            return true;
+            return await call();
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
-            return false;
+            return null;
         }
     }
 

@@ -30,9 +30,9 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         "c.major_catalogue_year, c.major_codes, c.state, c.state_reason, c.partner_count, c.create_time, c.update_time, c.version";
 
     private const string PartnerColumns = "id, college_id, credit_code, org_name, role, joined_date, left_date, create_time";
-    private const string CourseColumns = "id, college_id, title, hours, enterprise_code, major_codes, create_time";
-    private const string BaseColumns = "id, college_id, display_name, enterprise_code, address, capacity, create_time";
-    private const string MentorColumns = "id, college_id, display_name, enterprise_code, specialty, title, create_time";
+    private const string CourseColumns = "id, college_id, title, hours, enterprise_code, major_codes, create_time, update_time, version";
+    private const string BaseColumns = "id, college_id, display_name, enterprise_code, address, capacity, create_time, update_time, version";
+    private const string MentorColumns = "id, college_id, display_name, enterprise_code, specialty, title, create_time, update_time, version";
     private const string ReportColumns =
         "college_id, year, enrolment, graduates, graduates_cohort_year, courses_delivered, co_developed_courses_delivered, " +
         "mentor_hours, trainees_hosted, state, create_time, update_time, version";
@@ -201,6 +201,63 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
             $"""
             INSERT INTO college_mentors (id, college_id, display_name, enterprise_code, specialty, title)
             VALUES (@Id, @CollegeId, @DisplayName, @EnterpriseCode, @Specialty, @Title)
+            RETURNING {MentorColumns}
+            """, row, transaction);
+
+    public Task<CourseRow?> FindCourseAsync(Guid collegeId, Guid id, CancellationToken cancellationToken) =>
+        FindChildAsync<CourseRow>($"SELECT {CourseColumns} FROM college_courses WHERE college_id = @collegeId AND id = @id",
+            collegeId, id, cancellationToken);
+
+    public Task<TrainingBaseRow?> FindTrainingBaseAsync(Guid collegeId, Guid id, CancellationToken cancellationToken) =>
+        FindChildAsync<TrainingBaseRow>($"SELECT {BaseColumns} FROM college_training_bases WHERE college_id = @collegeId AND id = @id",
+            collegeId, id, cancellationToken);
+
+    public Task<MentorRow?> FindMentorAsync(Guid collegeId, Guid id, CancellationToken cancellationToken) =>
+        FindChildAsync<MentorRow>($"SELECT {MentorColumns} FROM college_mentors WHERE college_id = @collegeId AND id = @id",
+            collegeId, id, cancellationToken);
+
+    private async Task<T?> FindChildAsync<T>(string sql, Guid collegeId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, new { collegeId, id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Reads and locks the course for the rest of the transaction; null when the college has no such course.</summary>
+    public static Task<CourseRow?> LockCourseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid collegeId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<CourseRow>(
+            $"SELECT {CourseColumns} FROM college_courses WHERE college_id = @collegeId AND id = @id FOR UPDATE", new { collegeId, id }, transaction);
+
+    public static Task<TrainingBaseRow?> LockTrainingBaseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid collegeId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<TrainingBaseRow>(
+            $"SELECT {BaseColumns} FROM college_training_bases WHERE college_id = @collegeId AND id = @id FOR UPDATE", new { collegeId, id }, transaction);
+
+    public static Task<MentorRow?> LockMentorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid collegeId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<MentorRow>(
+            $"SELECT {MentorColumns} FROM college_mentors WHERE college_id = @collegeId AND id = @id FOR UPDATE", new { collegeId, id }, transaction);
+
+    public static Task<CourseRow> UpdateCourseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CourseRow row) =>
+        connection.QuerySingleAsync<CourseRow>(
+            $"""
+            UPDATE college_courses SET title = @Title, hours = @Hours, major_codes = @MajorCodes, update_time = now(), version = version + 1
+            WHERE id = @Id
+            RETURNING {CourseColumns}
+            """, row, transaction);
+
+    public static Task<TrainingBaseRow> UpdateTrainingBaseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TrainingBaseRow row) =>
+        connection.QuerySingleAsync<TrainingBaseRow>(
+            $"""
+            UPDATE college_training_bases SET display_name = @DisplayName, address = @Address, capacity = @Capacity,
+                update_time = now(), version = version + 1
+            WHERE id = @Id
+            RETURNING {BaseColumns}
+            """, row, transaction);
+
+    public static Task<MentorRow> UpdateMentorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MentorRow row) =>
+        connection.QuerySingleAsync<MentorRow>(
+            $"""
+            UPDATE college_mentors SET display_name = @DisplayName, specialty = @Specialty, title = @Title,
+                update_time = now(), version = version + 1
+            WHERE id = @Id
             RETURNING {MentorColumns}
             """, row, transaction);
 

@@ -73,11 +73,15 @@ public sealed class CourseRow
 {
     public Guid Id { get; init; }
     public Guid CollegeId { get; init; }
-    public string Title { get; init; } = "";
-    public int Hours { get; init; }
+    public string Title { get; set; } = "";
+    public int Hours { get; set; }
     public string EnterpriseCode { get; init; } = "";
-    public string[] MajorCodes { get; init; } = [];
+    public string[] MajorCodes { get; set; } = [];
     public DateTime CreateTime { get; init; }
+    public DateTime UpdateTime { get; init; }
+    public long Version { get; init; }
+
+    public string Etag => Version.ToString(CultureInfo.InvariantCulture);
 
     public Course ToProto() => new()
     {
@@ -87,6 +91,8 @@ public sealed class CourseRow
         EnterpriseCreditCode = EnterpriseCode,
         MajorCodes = { MajorCodes },
         CreateTime = Times.ToProto(CreateTime),
+        UpdateTime = Times.ToProto(UpdateTime),
+        Etag = Etag,
     };
 }
 
@@ -94,11 +100,15 @@ public sealed class TrainingBaseRow
 {
     public Guid Id { get; init; }
     public Guid CollegeId { get; init; }
-    public string DisplayName { get; init; } = "";
+    public string DisplayName { get; set; } = "";
     public string EnterpriseCode { get; init; } = "";
-    public string Address { get; init; } = "";
-    public int Capacity { get; init; }
+    public string Address { get; set; } = "";
+    public int Capacity { get; set; }
     public DateTime CreateTime { get; init; }
+    public DateTime UpdateTime { get; init; }
+    public long Version { get; init; }
+
+    public string Etag => Version.ToString(CultureInfo.InvariantCulture);
 
     public TrainingBase ToProto() => new()
     {
@@ -108,6 +118,8 @@ public sealed class TrainingBaseRow
         Address = Address,
         Capacity = Capacity,
         CreateTime = Times.ToProto(CreateTime),
+        UpdateTime = Times.ToProto(UpdateTime),
+        Etag = Etag,
     };
 }
 
@@ -115,11 +127,15 @@ public sealed class MentorRow
 {
     public Guid Id { get; init; }
     public Guid CollegeId { get; init; }
-    public string DisplayName { get; init; } = "";
+    public string DisplayName { get; set; } = "";
     public string EnterpriseCode { get; init; } = "";
-    public string Specialty { get; init; } = "";
-    public string Title { get; init; } = "";
+    public string Specialty { get; set; } = "";
+    public string Title { get; set; } = "";
     public DateTime CreateTime { get; init; }
+    public DateTime UpdateTime { get; init; }
+    public long Version { get; init; }
+
+    public string Etag => Version.ToString(CultureInfo.InvariantCulture);
 
     public Mentor ToProto() => new()
     {
@@ -129,6 +145,8 @@ public sealed class MentorRow
         Specialty = Specialty,
         Title = Title,
         CreateTime = Times.ToProto(CreateTime),
+        UpdateTime = Times.ToProto(UpdateTime),
+        Etag = Etag,
     };
 }
 

@@ -1,8 +1,11 @@
 // What the partner enterprises contribute: courses, training bases and mentors (industrialColleges/{college}/courses, …).
-// A contribution is made by a current partner enterprise (or the host), for itself.
+// A contribution is made by a current partner enterprise (or the host), for itself; only that enterprise, while a
+// current partner, updates or deletes it; whoever may read the college reads it.
 //
 // RPC                                         | SQL: Data/IndustrialCollegeStore.cs                          | rule: Model/
 // CreateCourse, CreateTrainingBase, CreateMentor | IsCurrentPartnerAsync, InsertCourse/TrainingBase/MentorAsync | CollegeLifecycle.AcceptsContributions
+// GetCourse, GetTrainingBase, GetMentor          | FindCourse/TrainingBase/MentorAsync                          | CollegeAccess.CanRead (of the college)
+// UpdateCourse, UpdateTrainingBase, UpdateMentor | LockCourse/TrainingBase/MentorAsync, Update…Async            | CollegeLifecycle.AcceptsContributions
 // DeleteCourse, DeleteTrainingBase, DeleteMentor | LockContributionAsync, DeleteContributionAsync              | CollegeLifecycle.AcceptsContributions
 // ListCourses, ListTrainingBases, ListMentors     | ListCourses/TrainingBases/MentorsAsync                       | CollegeAccess.CanRead (of the college)
 
@@ -13,6 +16,7 @@ using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Paging;
+using Collaboration.Shared.Validation;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -22,35 +26,26 @@ namespace Collaboration.IndustrialColleges.Grpc;
 
 public sealed partial class IndustrialCollegesGrpcService
 {
+    // The enterprise that contributed an item is its owner and is not updatable.
+    private static readonly HashSet<string> CoursePaths = ["title", "hours", "major_codes"];
+    private static readonly HashSet<string> TrainingBasePaths = ["display_name", "address", "capacity"];
+    private static readonly HashSet<string> MentorPaths = ["display_name", "specialty", "title"];
+
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context);
         var id = ParseCollegeName(request.Parent, "parent");
         var course = request.Course ?? new Course();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("course.title", course.Title, MaxNameLength);
-        violations.Range("course.hours", course.Hours, 1, MaxCourseHours);
+        ValidateCourse(course, violations);
         ValidateEnterprise(course.EnterpriseCreditCode, "course.enterprise_credit_code", violations);
-        if (course.MajorCodes.Count == 0)
-        {
-            violations.Add("course.major_codes", "name at least one major the course serves.");
-        }
         violations.ThrowIfAny();
 
         var call = new WriteCall(nameof(CreateCourse), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
         {
             var (row, enterprise) = await LockForContributionAsync(context, connection, transaction, caller, id, course.EnterpriseCreditCode, nameof(CreateCourse));
-            var offered = row.MajorCodes.ToHashSet(StringComparer.Ordinal);
-            var majorViolations = new FieldViolations();
-            for (var i = 0; i < course.MajorCodes.Count; i++)
-            {
-                if (!offered.Contains(course.MajorCodes[i]))
-                {
-                    majorViolations.Add($"course.major_codes[{i}]", $"'{course.MajorCodes[i]}' is not a major the college offers.");
-                }
-            }
-            majorViolations.ThrowIfAny();
+            CheckOfferedMajors(row, course.MajorCodes);
             var added = await IndustrialCollegeStore.InsertCourseAsync(connection, transaction, new CourseRow
             {
                 Id = Guid.CreateVersion7(), CollegeId = id, Title = course.Title.Trim(), Hours = course.Hours,
@@ -67,9 +62,7 @@ public sealed partial class IndustrialCollegesGrpcService
         var id = ParseCollegeName(request.Parent, "parent");
         var trainingBase = request.TrainingBase ?? new TrainingBase();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("training_base.display_name", trainingBase.DisplayName, MaxNameLength);
-        violations.Text("training_base.address", trainingBase.Address, MaxAddressLength);
-        violations.Range("training_base.capacity", trainingBase.Capacity, 1, MaxCapacity);
+        ValidateTrainingBase(trainingBase, violations);
         ValidateEnterprise(trainingBase.EnterpriseCreditCode, "training_base.enterprise_credit_code", violations);
         violations.ThrowIfAny();
 
@@ -93,9 +86,7 @@ public sealed partial class IndustrialCollegesGrpcService
         var id = ParseCollegeName(request.Parent, "parent");
         var mentor = request.Mentor ?? new Mentor();
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.Text("mentor.display_name", mentor.DisplayName, MaxShortTextLength);
-        violations.Text("mentor.specialty", mentor.Specialty, MaxShortTextLength);
-        violations.Text("mentor.title", mentor.Title, MaxShortTextLength, required: false);
+        ValidateMentor(mentor, violations);
         ValidateEnterprise(mentor.EnterpriseCreditCode, "mentor.enterprise_credit_code", violations);
         violations.ThrowIfAny();
 
@@ -111,6 +102,152 @@ public sealed partial class IndustrialCollegesGrpcService
             // The audit names the mentor by resource only: a person's name stays out of the trail.
             await AuditContributionAsync(connection, transaction, caller, row, added.ToProto().Name, nameof(CreateMentor), enterprise);
             return added.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<Course> GetCourse(GetCourseRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.Courses, context);
+        var course = await store.FindCourseAsync(id, itemId, context.CancellationToken);
+        if (course is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return course.ToProto();
+    }
+
+    public override async Task<TrainingBase> GetTrainingBase(GetTrainingBaseRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.TrainingBases, context);
+        var trainingBase = await store.FindTrainingBaseAsync(id, itemId, context.CancellationToken);
+        if (trainingBase is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return trainingBase.ToProto();
+    }
+
+    public override async Task<Mentor> GetMentor(GetMentorRequest request, ServerCallContext context)
+    {
+        var (id, itemId) = await RequireReadableChildAsync(request.Name, CollegeNames.Mentors, context);
+        var mentor = await store.FindMentorAsync(id, itemId, context.CancellationToken);
+        if (mentor is null)
+        {
+            ApiErrors.NotFound(request.Name);
+        }
+        return mentor.ToProto();
+    }
+
+    public override async Task<Course> UpdateCourse(UpdateCourseRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.Course ?? new Course();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.Courses, "course.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, CoursePaths, violations);
+        ValidateCourse(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateCourse), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var course = await IndustrialCollegeStore.LockCourseAsync(connection, transaction, id, itemId);
+            if (course is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, course.EnterpriseCode, nameof(UpdateCourse));
+            ApiErrors.CheckEtag(patch.Etag, course.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "title": course.Title = patch.Title.Trim(); break;
+                    case "hours": course.Hours = patch.Hours; break;
+                    case "major_codes":
+                        CheckOfferedMajors(row, patch.MajorCodes);
+                        course.MajorCodes = patch.MajorCodes.Distinct(StringComparer.Ordinal).ToArray();
+                        break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateCourseAsync(connection, transaction, course);
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateCourse), UpdateDetail(course.EnterpriseCode, paths));
+            return updated.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<TrainingBase> UpdateTrainingBase(UpdateTrainingBaseRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.TrainingBase ?? new TrainingBase();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.TrainingBases, "training_base.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, TrainingBasePaths, violations);
+        ValidateTrainingBase(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateTrainingBase), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var trainingBase = await IndustrialCollegeStore.LockTrainingBaseAsync(connection, transaction, id, itemId);
+            if (trainingBase is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, trainingBase.EnterpriseCode, nameof(UpdateTrainingBase));
+            ApiErrors.CheckEtag(patch.Etag, trainingBase.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "display_name": trainingBase.DisplayName = patch.DisplayName.Trim(); break;
+                    case "address": trainingBase.Address = patch.Address.Trim(); break;
+                    case "capacity": trainingBase.Capacity = patch.Capacity; break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateTrainingBaseAsync(connection, transaction, trainingBase);
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateTrainingBase),
+                UpdateDetail(trainingBase.EnterpriseCode, paths));
+            return updated.ToProto();
+        }, [], context.CancellationToken);
+    }
+
+    public override async Task<Mentor> UpdateMentor(UpdateMentorRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var patch = request.Mentor ?? new Mentor();
+        var (id, itemId) = ParseChildName(patch.Name, CollegeNames.Mentors, "mentor.name");
+        var violations = new FieldViolations();
+        var paths = UpdateMask.Resolve(request.UpdateMask, patch, MentorPaths, violations);
+        ValidateMentor(patch, violations, paths);
+        violations.ThrowIfAny();
+
+        var call = new WriteCall(nameof(UpdateMentor), caller, request, null);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, CollegeNames.College(id));
+            var mentor = await IndustrialCollegeStore.LockMentorAsync(connection, transaction, id, itemId);
+            if (mentor is null)
+            {
+                ApiErrors.NotFound(patch.Name);
+            }
+            await CheckManagesAsync(connection, transaction, caller, row, patch.Name, mentor.EnterpriseCode, nameof(UpdateMentor));
+            ApiErrors.CheckEtag(patch.Etag, mentor.Etag, patch.Name);
+            foreach (var path in paths)
+            {
+                switch (path)
+                {
+                    case "display_name": mentor.DisplayName = patch.DisplayName.Trim(); break;
+                    case "specialty": mentor.Specialty = patch.Specialty.Trim(); break;
+                    case "title": mentor.Title = patch.Title.Trim(); break;
+                }
+            }
+            var updated = await IndustrialCollegeStore.UpdateMentorAsync(connection, transaction, mentor);
+            // The audit names the changed fields, never their values: a person's name stays out of the trail.
+            await AuditContributionAsync(connection, transaction, caller, row, patch.Name, nameof(UpdateMentor), UpdateDetail(mentor.EnterpriseCode, paths));
+            return updated.ToProto();
         }, [], context.CancellationToken);
     }
 
@@ -145,95 +282,5 @@ public sealed partial class IndustrialCollegesGrpcService
         var rows = await store.ListMentorsAsync(id, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         return new ListMentorsResponse { NextPageToken = next, Mentors = { items.Select(r => r.ToProto()) } };
-    }
-
-    /// <summary>
-    /// Locks the college for a partner's contribution: the acting enterprise (the named one, or the
-    /// caller's) must be the caller's own and a current partner, and the college must accept contributions.
-    /// </summary>
-    private async Task<(CollegeRow Row, string Enterprise)> LockForContributionAsync(ServerCallContext context, NpgsqlConnection connection,
-        NpgsqlTransaction transaction, Caller caller, Guid id, string requestedEnterprise, string method)
-    {
-        var name = CollegeNames.College(id);
-        var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
-        var enterprise = string.IsNullOrEmpty(requestedEnterprise) ? caller.Organization : requestedEnterprise;
-        if (!caller.CanEditFor(enterprise))
-        {
-            ApiErrors.PermissionDenied("A partner enterprise's owner or editor contributes in its own enterprise's name only.");
-        }
-        if (!CollegeLifecycle.AcceptsContributions(row.CollegeState))
-        {
-            ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
-        }
-        if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, enterprise))
-        {
-            ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is not a current partner of {name}.");
-        }
-        return (row, enterprise);
-    }
-
-    private async Task<Empty> DeleteContributionAsync(IMessage request, string itemName, Contribution kind, string collection, string method,
-        ServerCallContext context)
-    {
-        var caller = Caller.From(context);
-        if (!CollegeNames.TryParseChild(itemName, collection, out var id, out Guid itemId))
-        {
-            ApiErrors.InvalidArgument("name", $"must look like industrialColleges/{{college}}/{collection}/{{id}}.");
-        }
-        var name = CollegeNames.College(id);
-        var call = new WriteCall(method, caller, request, null);
-        return await writes.RunAsync(call, async (connection, transaction) =>
-        {
-            var row = await LockVisibleAsync(context, connection, transaction, caller, id, name);
-            var enterprise = await IndustrialCollegeStore.LockContributionAsync(connection, transaction, kind, id, itemId);
-            if (enterprise is null)
-            {
-                ApiErrors.NotFound(itemName);
-            }
-            if (!caller.CanEditFor(enterprise))
-            {
-                ApiErrors.PermissionDenied($"Only an owner or editor of {enterprise}, which contributed it, may delete {itemName}.");
-            }
-            if (!CollegeLifecycle.AcceptsContributions(row.CollegeState))
-            {
-                ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
-            }
-            // A removed partner's contributions are the college's history and stay.
-            if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, enterprise))
-            {
-                ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is no longer a partner of {name}; what it contributed stays on record.");
-            }
-            await IndustrialCollegeStore.DeleteContributionAsync(connection, transaction, kind, itemId);
-            await AuditLog.WriteAsync(connection, transaction, caller, name, itemName, method,
-                row.CollegeState.ToString(), row.CollegeState.ToString(), enterprise);
-            return new Empty();
-        }, [], context.CancellationToken);
-    }
-
-    private static Task AuditContributionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, CollegeRow row,
-        string resource, string method, string enterprise) =>
-        AuditLog.WriteAsync(connection, transaction, caller, CollegeNames.College(row.Id), resource, method,
-            row.CollegeState.ToString(), row.CollegeState.ToString(), enterprise);
-
-    private async Task<(Guid Id, int Size, Guid? After, string Fingerprint)> ListChildrenAsync(string parent, int pageSize, string pageToken,
-        string collection, ServerCallContext context)
-    {
-        var caller = Caller.From(context);
-        var id = ParseCollegeName(parent, "parent");
-        var violations = new FieldViolations();
-        var size = Page.Size(pageSize, violations);
-        var fingerprint = Page.Fingerprint(parent, collection);
-        var after = Page.AfterGuid(pageToken, fingerprint, violations);
-        violations.ThrowIfAny();
-        await RequireReadableAsync(context, caller, id, parent);
-        return (id, size, after, fingerprint);
-    }
-
-    private static void ValidateEnterprise(string code, string field, FieldViolations violations)
-    {
-        if (code.Length > 0)
-        {
-            violations.CreditCode(field, code);
-        }
     }
 }

@@ -3,6 +3,7 @@
 //   IndustrialCollegesGrpcService.Lifecycle.cs      the lifecycle methods (Model/CollegeLifecycle.cs)
 //   IndustrialCollegesGrpcService.Partners.cs       industrialColleges/{college}/partners
 //   IndustrialCollegesGrpcService.Contributions.cs  courses, training bases and mentors the partner enterprises contribute
+//   IndustrialCollegesGrpcService.ContributionRules.cs  what those handlers share: partner lock, ownership, field rules
 //   IndustrialCollegesGrpcService.Reports.cs        annual reports (Model/ReportRules.cs)
 // This file: what they share. Who may read a college is CollegeAccess.CanRead (Model/CollegeAccess.cs), checked by
 // RequireReadableAsync and LockVisibleAsync below; IndustrialCollegeStore.ListAsync applies the same rule to lists.
