@@ -298,6 +298,13 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
         {
             filters.Add(($"end_year={year}", new { end_year = year }, c => c.EndDate.Year == year));
         }
+        // Without an identity service (the development key) no organisation holds a partner grant, so "shared with me"
+        // lists nothing for any caller, admins included: this pins that the filter never widens the visibility rule.
+        // What a grant adds is covered with the real identity service in EndToEnd.Tests' grant tests.
+        filters.Add(("shared_with_me=true", new { shared_with_me = true }, _ => false));
+        AssertEveryMethodCovered("ListCohorts filters",
+            M("ListCohorts").InputType.Fields.InDeclarationOrder().Select(f => f.Name).Where(n => n is not ("page_size" or "page_token")),
+            filters.Skip(1).Select(f => f.Label.Split('=')[0]).Distinct());
         var enrolmentStates = Enrolment.Descriptor.EnumTypes.Single(e => e.Name == "State").Values.ToList();
 
         var failures = await RunAllAsync(callers.Keys, async who =>

@@ -155,6 +155,35 @@ public sealed class ManagementTests(IdentityFixture fixture)
         Assert.Equal("viewer", (await CheckAsync(ownerB, resource, fixture.OrgA)).EffectiveRole);
     }
 
+    [Fact]
+    public async Task ReceivedGrants_ListWhatTheCallersOrganisationHoldsInOneCollection_CappedByRole_GoneOnRevocation()
+    {
+        using var ownerA = await AsAsync("owner@a.test");
+        using var ownerB = await AsAsync("owner@b.test");
+        using var viewerB = await AsAsync("viewer@b.test");
+        using var ownerC = await AsAsync("owner@c.test");
+        var (toB, otherCollection, fromC, toC) = ($"labs/{Guid.NewGuid()}", $"alliances/{Guid.NewGuid()}", $"labs/{Guid.NewGuid()}", $"labs/{Guid.NewGuid()}");
+
+        var grant = await IdentityFixture.ReadAsync<GrantView>(await ownerA.PostAsJsonAsync("/api/grants", new CreateGrantRequest(toB, fixture.OrgB, "editor")));
+        await ownerA.PostAsJsonAsync("/api/grants", new CreateGrantRequest(otherCollection, fixture.OrgB, "editor"));
+        await ownerC.PostAsJsonAsync("/api/grants", new CreateGrantRequest(fromC, fixture.OrgB, "viewer"));
+        await ownerA.PostAsJsonAsync("/api/grants", new CreateGrantRequest(toC, fixture.OrgC, "viewer"));
+
+        var ofB = await ReceivedAsync(ownerB, "labs");
+        Assert.Contains(new ReceivedGrantView(toB, fixture.OrgA, "editor"), ofB);
+        Assert.Contains(new ReceivedGrantView(fromC, fixture.OrgC, "viewer"), ofB);
+        Assert.DoesNotContain(ofB, g => g.Resource == otherCollection || g.Resource == toC);
+        Assert.Contains(new ReceivedGrantView(toB, fixture.OrgA, "viewer"), await ReceivedAsync(viewerB, "labs"));   // capped by the person's role
+        Assert.DoesNotContain(await ReceivedAsync(ownerC, "labs"), g => g.Resource == toB);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ownerB.GetAsync("/api/grants/received?collection=labs/x")).StatusCode);
+
+        await ownerA.DeleteAsync($"/api/grants/{grant.Id}");
+        Assert.DoesNotContain(await ReceivedAsync(ownerB, "labs"), g => g.Resource == toB);
+    }
+
+    private static async Task<List<ReceivedGrantView>> ReceivedAsync(HttpClient http, string collection) =>
+        await IdentityFixture.ReadAsync<List<ReceivedGrantView>>(await http.GetAsync($"/api/grants/received?collection={collection}"));
+
     private static Task<GrantCheckView> CheckAsync(HttpClient http, string resource, string owner) =>
         http.GetAsync($"/api/grants/check?resource={Uri.EscapeDataString(resource)}&owner={owner}").ContinueWith(t => IdentityFixture.ReadAsync<GrantCheckView>(t.Result)).Unwrap();
 }

@@ -289,6 +289,13 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
         {
             filters.Add(($"partner_credit_code={code}", new { partner_credit_code = code }, s => s.CurrentPartners.Contains(code)));
         }
+        // Without an identity service (the development key) no organisation holds a partner grant, so "shared with me"
+        // lists nothing for any caller, admins included: this pins that the filter never widens the visibility rule.
+        // What a grant adds is covered with the real identity service in EndToEnd.Tests' grant tests.
+        filters.Add(("shared_with_me=true", new { shared_with_me = true }, _ => false));
+        AssertEveryMethodCovered("ListIndustrialColleges filters",
+            M("ListIndustrialColleges").InputType.Fields.InDeclarationOrder().Select(f => f.Name).Where(n => n is not ("page_size" or "page_token")),
+            filters.Skip(1).Select(f => f.Label.Split('=')[0]));
 
         var failures = await RunAllAsync(callers.Keys, async who =>
         {

@@ -8,7 +8,8 @@ using State = Collaboration.Alliances.V1.Alliance.Types.State;
 namespace Collaboration.Alliances.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
-public sealed record AllianceFilter(short State, string IndustryChain, string MemberCode, int FoundedYear);
+/// <param name="Shared">"Shared with me": only these granted records (null: no such filter).</param>
+public sealed record AllianceFilter(short State, string IndustryChain, string MemberCode, int FoundedYear, SharedRecords? Shared = null);
 
 /// <summary>The alliances' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
 public sealed class AllianceStore(NpgsqlDataSource dataSource)
@@ -91,7 +92,12 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<AllianceRow>> ListAsync(Caller caller, AllianceFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder($"SELECT {AllianceColumns} FROM alliances a WHERE TRUE");
-        if (!caller.IsAdmin)
+        if (filter.Shared is not null)
+        {
+            // A grant is the visibility here, as on Get: honoured only when the grantor leads the alliance.
+            sql.Append(" AND EXISTS (SELECT 1 FROM unnest(@sharedIds, @sharedOwners) AS s(id, owner) WHERE s.id = a.id AND s.owner = a.lead_code)");
+        }
+        else if (!caller.IsAdmin)
         {
             sql.Append("""
                  AND (a.lead_code = @org OR a.state = ANY(@publicStates)
@@ -131,6 +137,8 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
             chain = filter.IndustryChain,
             member = filter.MemberCode,
             year = filter.FoundedYear,
+            sharedIds = filter.Shared?.Ids,
+            sharedOwners = filter.Shared?.Owners,
             after,
             limit,
         }, cancellationToken: cancellationToken));

@@ -90,7 +90,8 @@ public sealed class EvaluationRow
 /// <summary>Resource names: "alliances/{alliance}" and "alliances/{alliance}/members/{member}".</summary>
 public static class AllianceNames
 {
-    private const string Collection = "alliances/";
+    public const string CollectionId = "alliances";
+    private const string Collection = CollectionId + "/";
     private const string Members = "/members/";
 
     public static string Alliance(Guid id) => Collection + id.ToString("D");

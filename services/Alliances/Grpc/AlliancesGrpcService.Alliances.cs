@@ -49,11 +49,13 @@ public sealed partial class AlliancesGrpcService
         {
             violations.Range("founded_year", request.FoundedYear, 1900, 9999);
         }
-        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear);
+        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear,
+            request.SharedWithMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
-        var filter = new AllianceFilter((short)request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear);
+        var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, AllianceNames.CollectionId) : null;
+        var filter = new AllianceFilter((short)request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear, shared);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListAlliancesResponse { NextPageToken = next };

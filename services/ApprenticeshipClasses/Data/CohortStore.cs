@@ -7,7 +7,8 @@ using Npgsql;
 namespace Collaboration.Apprenticeships.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
-public sealed record CohortFilter(short State, short Kind, string CollegeCode, string SponsorCode, string IndustryChain, int EndYear);
+public sealed record CohortFilter(short State, short Kind, string CollegeCode, string SponsorCode, string IndustryChain, int EndYear,
+    SharedRecords? Shared = null);
 
 /// <summary>The cohorts' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
 public sealed class CohortStore(NpgsqlDataSource dataSource)
@@ -105,7 +106,12 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CohortRow>> ListAsync(Caller caller, CohortFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder($"SELECT {CohortColumns} FROM cohorts c WHERE TRUE");
-        if (!caller.IsAdmin)
+        if (filter.Shared is not null)
+        {
+            // "Shared with me": a grant is the visibility here, as on Get, honoured only when the grantor is the cohort's college.
+            sql.Append(" AND EXISTS (SELECT 1 FROM unnest(@sharedIds, @sharedOwners) AS s(id, owner) WHERE s.id = c.id AND s.owner = c.college_code)");
+        }
+        else if (!caller.IsAdmin)
         {
             sql.Append(" AND (c.college_code = @org OR EXISTS (SELECT 1 FROM cohort_sponsors v WHERE v.cohort_id = c.id AND v.credit_code = @org))");
         }
@@ -126,6 +132,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
         {
             org = caller.Organization, state = filter.State, kind = filter.Kind, college = filter.CollegeCode,
             sponsor = filter.SponsorCode, chain = filter.IndustryChain, year = filter.EndYear, after, limit, seated = Seated,
+            sharedIds = filter.Shared?.Ids, sharedOwners = filter.Shared?.Owners,
         }, cancellationToken: cancellationToken))).AsList();
         var sponsors = (await SponsorsAsync(connection, null, rows.Select(r => r.Id).ToArray())).ToLookup(s => s.CohortId);
         foreach (var row in rows)

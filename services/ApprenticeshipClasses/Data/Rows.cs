@@ -224,7 +224,8 @@ internal static class Times
 /// </summary>
 public static class CohortNames
 {
-    private const string Collection = "cohorts/";
+    public const string CollectionId = "cohorts";
+    private const string Collection = CollectionId + "/";
     private const string Enrolments = "/enrolments/";
     private const string PlacementSuffix = "/placement";
     private const string SponsorChanges = "/sponsorChanges/";

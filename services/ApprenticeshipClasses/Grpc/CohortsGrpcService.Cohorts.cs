@@ -46,12 +46,13 @@ public sealed partial class CohortsGrpcService
         violations.Text("industry_chain", request.IndustryChain, MaxChainLength, required: false);
         if (request.EndYear != 0) { violations.Range("end_year", request.EndYear, 1900, 9999); }
         var fingerprint = Page.Fingerprint(request.State, request.Kind, request.CollegeCreditCode, request.SponsorCreditCode,
-            request.IndustryChain, request.EndYear);
+            request.IndustryChain, request.EndYear, request.SharedWithMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
+        var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, CohortNames.CollectionId) : null;
         var filter = new CohortFilter((short)request.State, (short)request.Kind, request.CollegeCreditCode, request.SponsorCreditCode,
-            request.IndustryChain, request.EndYear);
+            request.IndustryChain, request.EndYear, shared);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListCohortsResponse { NextPageToken = next };

@@ -29,6 +29,7 @@ public sealed record InvitationView(UserView User, string InvitationCode, DateTi
 public sealed record CreateGrantRequest(string Resource, string Grantee, string Role);
 public sealed record GrantView(Guid Id, string Resource, string Grantor, string Grantee, string Role, string GrantedBy, DateTimeOffset CreateTime,
     DateTimeOffset? RevokeTime, string? RevokedBy);
+public sealed record ReceivedGrantView(string Resource, string Owner, string EffectiveRole);
 public sealed record GrantCheckView(string Resource, string Owner, string Grantee, string? GrantedRole, string? EffectiveRole);
 public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string? ActorOrganization, string Action, string Target, string? Organization, string? Detail);
 
@@ -52,6 +53,7 @@ public static class ManagementEndpoints
         api.MapPost("/grants", CreateGrantAsync);
         api.MapGet("/grants", ListGrantsAsync);
         api.MapGet("/grants/check", CheckGrantAsync);
+        api.MapGet("/grants/received", ListReceivedGrantsAsync);
         api.MapDelete("/grants/{id:guid}", RevokeGrantAsync);
         api.MapGet("/audit", ListAuditAsync);
         app.MapPost("/account/invitation", AcceptInvitationAsync);
@@ -304,6 +306,38 @@ public static class ManagementEndpoints
             .Select(g => g.Role).FirstOrDefaultAsync(ct);
         return Results.Ok(new GrantCheckView(resource, owner, caller.Organization, granted, Roles.EffectiveGrantRole(caller.Role, granted)));
     }
+
+    /// <summary>
+    /// The live grants the caller's organisation holds on records of one collection ("alliances", "labs" …), with the
+    /// role the caller gets from each: what a service's "shared with me" list filter is answered from. Like the check,
+    /// it is asked with the caller's own token, so an organisation learns only what was granted to itself.
+    /// </summary>
+    private static async Task<IResult> ListReceivedGrantsAsync(ClaimsPrincipal user, IdentityDb db, string? collection, CancellationToken ct)
+    {
+        var caller = ApiCaller.From(user);
+        if (string.IsNullOrEmpty(collection) || collection.Contains('/'))
+        {
+            return Invalid("collection: a collection name such as alliances.");
+        }
+        if (caller.Organization is null || !Roles.IsOrganizationRole(caller.Role))
+        {
+            return Results.Ok(Array.Empty<ReceivedGrantView>());
+        }
+        var prefix = collection + "/";
+        var received = await db.Grants
+            .Where(g => g.GranteeOrganization == caller.Organization && g.RevokedAt == null && g.Resource.StartsWith(prefix))
+            .OrderBy(g => g.Resource)
+            .Select(g => new { g.Resource, g.GrantorOrganization, g.Role })
+            .Take(MaxReceivedGrants)
+            .ToListAsync(ct);
+        return Results.Ok(received
+            .Select(g => (g.Resource, g.GrantorOrganization, Role: Roles.EffectiveGrantRole(caller.Role, g.Role)))
+            .Where(g => g.Role is not null && g.Resource.IndexOf('/', prefix.Length) < 0)
+            .Select(g => new ReceivedGrantView(g.Resource, g.GrantorOrganization, g.Role!)));
+    }
+
+    /// <summary>A bound on one answer; far above what one organisation is granted in one collection.</summary>
+    private const int MaxReceivedGrants = 10_000;
 
     private static async Task<IResult> RevokeGrantAsync(Guid id, ClaimsPrincipal user, IdentityDb db, CancellationToken ct)
     {

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Collaboration.IndustrialColleges.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
-public sealed record CollegeFilter(short State, string IndustryChain, string PartnerCode);
+public sealed record CollegeFilter(short State, string IndustryChain, string PartnerCode, SharedRecords? Shared = null);
 
 /// <summary>The kinds of contribution a partner enterprise makes.</summary>
 public enum Contribution
@@ -103,7 +103,12 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CollegeRow>> ListAsync(Caller caller, CollegeFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder($"SELECT {CollegeColumns} FROM industrial_colleges c WHERE TRUE");
-        if (!caller.IsAdmin)
+        if (filter.Shared is not null)
+        {
+            // "Shared with me": a grant is the visibility here, as on Get, honoured only when the grantor hosts the college.
+            sql.Append(" AND EXISTS (SELECT 1 FROM unnest(@sharedIds, @sharedOwners) AS s(id, owner) WHERE s.id = c.id AND s.owner = c.host_code)");
+        }
+        else if (!caller.IsAdmin)
         {
             sql.Append("""
                  AND (c.host_code = @org OR c.state = ANY(@publicStates)
@@ -136,6 +141,8 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
             state = filter.State,
             chain = filter.IndustryChain,
             partner = filter.PartnerCode,
+            sharedIds = filter.Shared?.Ids,
+            sharedOwners = filter.Shared?.Owners,
             after,
             limit,
         }, cancellationToken: cancellationToken));

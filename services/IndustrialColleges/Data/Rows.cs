@@ -208,7 +208,8 @@ public static class CollegeNames
     public const string TrainingBases = "trainingBases";
     public const string Mentors = "mentors";
     public const string Reports = "reports";
-    private const string Collection = "industrialColleges/";
+    public const string CollectionId = "industrialColleges";
+    private const string Collection = CollectionId + "/";
 
     public static string College(Guid id) => Collection + id.ToString("D");
 

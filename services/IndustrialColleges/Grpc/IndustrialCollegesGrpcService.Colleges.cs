@@ -45,11 +45,12 @@ public sealed partial class IndustrialCollegesGrpcService
         {
             violations.CreditCode("partner_credit_code", request.PartnerCreditCode);
         }
-        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.PartnerCreditCode);
+        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.PartnerCreditCode, request.SharedWithMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
-        var filter = new CollegeFilter((short)request.State, request.IndustryChain, request.PartnerCreditCode);
+        var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, CollegeNames.CollectionId) : null;
+        var filter = new CollegeFilter((short)request.State, request.IndustryChain, request.PartnerCreditCode, shared);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListIndustrialCollegesResponse { NextPageToken = next };

@@ -9,7 +9,7 @@ namespace Collaboration.Labs.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
 public sealed record LabFilter(short Kind, short Level, short State, string HostCode, string PartnerCode, string ResearchField,
-    int DueForEvaluationCycle, bool ConstructionOverdue, DateOnly Today);
+    int DueForEvaluationCycle, bool ConstructionOverdue, DateOnly Today, SharedRecords? Shared = null);
 
 /// <summary>The platforms' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
 public sealed class LabStore(NpgsqlDataSource dataSource)
@@ -127,7 +127,12 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<LabRow>> ListAsync(Caller caller, LabFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder($"SELECT {LabColumns} FROM labs l WHERE TRUE");
-        if (!caller.IsAdmin)
+        if (filter.Shared is not null)
+        {
+            // "Shared with me": a grant is the visibility here, as on Get, honoured only when the grantor hosts the platform.
+            sql.Append(" AND EXISTS (SELECT 1 FROM unnest(@sharedIds, @sharedOwners) AS s(id, owner) WHERE s.id = l.id AND s.owner = l.host_code)");
+        }
+        else if (!caller.IsAdmin)
         {
             sql.Append("""
                  AND (l.host_code = @org OR l.state = ANY(@publicStates)
@@ -189,6 +194,8 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
             field = filter.ResearchField,
             cycle = filter.DueForEvaluationCycle,
             today = filter.Today.ToDateTime(TimeOnly.MinValue),
+            sharedIds = filter.Shared?.Ids,
+            sharedOwners = filter.Shared?.Owners,
             after,
             limit,
         }, cancellationToken: cancellationToken));

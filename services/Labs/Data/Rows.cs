@@ -165,7 +165,8 @@ internal static class Timestamps
 /// <summary>Resource names: "labs/{lab}" and its children "partners/{id}", "evaluations/{cycle}", "posts/{id}".</summary>
 public static class LabNames
 {
-    private const string Collection = "labs/";
+    public const string CollectionId = "labs";
+    private const string Collection = CollectionId + "/";
     public const string Partners = "/partners/";
     public const string Posts = "/posts/";
 

@@ -55,12 +55,13 @@ public sealed partial class LabsGrpcService
             violations.Range("due_for_evaluation_cycle", request.DueForEvaluationCycle, FirstCycle, 9999);
         }
         var fingerprint = Page.Fingerprint(request.Kind, request.Level, request.State, request.HostCreditCode, request.PartnerCreditCode,
-            request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue);
+            request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, request.SharedWithMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
+        var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, LabNames.CollectionId) : null;
         var filter = new LabFilter((short)request.Kind, (short)request.Level, (short)request.State, request.HostCreditCode,
-            request.PartnerCreditCode, request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, Dates.Today);
+            request.PartnerCreditCode, request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, Dates.Today, shared);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListLabsResponse { NextPageToken = next };

@@ -86,6 +86,41 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, AuthOptions opt
         ApiErrors.NotFound(resource);
     }
 
+    /// <summary>
+    /// The records of one collection ("alliances", "labs", …) that other organisations granted the caller's organisation,
+    /// each with the organisation that granted it: a List's "shared with me" filter keeps a record only when its owner is
+    /// that organisation, as Get does. Asked per call with the caller's own token, like Get, so a revocation bites on the
+    /// next list. Admins, callers without an organisation and the development key have none.
+    /// </summary>
+    public async Task<SharedRecords> SharedWithCallerAsync(ServerCallContext context, Caller caller, string collection)
+    {
+        var bearerToken = BearerToken(context.GetHttpContext().Request.Headers.Authorization.ToString());
+        if (caller.IsAdmin || !options.UsesAuthority || string.IsNullOrEmpty(bearerToken) || caller.Organization.Length == 0)
+        {
+            return SharedRecords.None;
+        }
+        var http = httpClients.CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/grants/received?collection={Uri.EscapeDataString(collection)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        var ct = context.CancellationToken;
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                return SharedRecords.None;
+            }
+            response.EnsureSuccessStatusCode();
+            var received = await response.Content.ReadFromJsonAsync<List<ReceivedGrant>>(ct) ?? [];
+            return SharedRecords.From(collection, received.Select(g => (g.Resource, g.Owner)));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            ApiErrors.Unavailable("The identity service could not be asked about partner grants; try again.");
+            return SharedRecords.None;
+        }
+    }
+
     /// <summary>Whether the caller may read (any role) or write (editor and above) the record.</summary>
     public static bool CanRead(CallerRole? role) => role is not null;
 
@@ -124,4 +159,35 @@ public sealed class GrantChecker(IHttpClientFactory httpClients, AuthOptions opt
         header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
     private sealed record GrantCheckAnswer(string? EffectiveRole);
+
+    private sealed record ReceivedGrant(string Resource, string Owner);
+}
+
+/// <summary>
+/// Records of one collection granted to the caller's organisation, as parallel arrays a List's SQL takes as parameters
+/// (<c>unnest(@sharedIds, @sharedOwners)</c>): the record's id and the organisation that granted it.
+/// </summary>
+public sealed record SharedRecords(Guid[] Ids, string[] Owners)
+{
+    public static readonly SharedRecords None = new([], []);
+
+    public bool IsEmpty => Ids.Length == 0;
+
+    public static SharedRecords From(string collection, IEnumerable<(string Resource, string Owner)> grants)
+    {
+        var prefix = collection + "/";
+        var ids = new List<Guid>();
+        var owners = new List<string>();
+        foreach (var (resource, owner) in grants)
+        {
+            // Grants name any string shaped like a resource; only a record's canonical name counts, as only it counts on Get.
+            if (resource.StartsWith(prefix, StringComparison.Ordinal) && Guid.TryParseExact(resource.AsSpan(prefix.Length), "D", out var id)
+                && resource.AsSpan(prefix.Length).SequenceEqual(id.ToString("D")))
+            {
+                ids.Add(id);
+                owners.Add(owner);
+            }
+        }
+        return new SharedRecords([.. ids], [.. owners]);
+    }
 }
