@@ -60,7 +60,8 @@ public static class Commands
             if (options.Has("after-id"))
             {
                 // The token the service would have issued after that id for the same filters.
-                var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear);
+                var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear,
+                    request.SharedWithMe);
                 request.PageToken = Page.Token(Guid.Parse(options.Get("after-id")).ToString("D"), fingerprint);
             }
             message = request;
