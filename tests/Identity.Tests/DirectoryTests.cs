@@ -56,15 +56,28 @@ public sealed class DirectoryTests(IdentityFixture fixture)
         Assert.Contains("check character", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("/api/organizations/{0}")]
-    [InlineData("/api/organizations:batchGet?codes={0}")]
-    [InlineData("/api/organizations?namePrefix=Org")]
-    public async Task Directory_WithoutToken_Is401(string path)
+    [Fact]
+    public async Task SearchByName_WithoutToken_Is401_RegisteringWithoutToken_Is401()
     {
         using var anonymous = fixture.Http();
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(string.Format(path, fixture.OrgA))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/organizations?namePrefix=Org")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/organizations",
+            new CreateOrganizationRequest(Organizations.NewCode(), "Anonymous Co.", "enterprise"))).StatusCode);
+    }
+
+    /// <summary>A lookup by credit code is a public fact, read by the services with no caller at hand.</summary>
+    [Theory]
+    [InlineData("/api/organizations/{0}")]
+    [InlineData("/api/organizations:batchGet?codes={0}")]
+    public async Task LookupByCode_WithoutToken_AnswersTheRegisteredFacts(string path)
+    {
+        using var anonymous = fixture.Http();
+
+        var response = await anonymous.GetAsync(string.Format(path, fixture.OrgA));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(fixture.OrgA, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

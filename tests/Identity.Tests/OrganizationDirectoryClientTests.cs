@@ -15,8 +15,8 @@ namespace Collaboration.Identity.Tests;
 
 /// <summary>
 /// The directory client every service injects (services/Shared, registered by AddCollaborationAuthentication),
-/// against the real identity service: typed answers, a short memory cache, NOT_FOUND naming the request
-/// field, UNAVAILABLE when the identity service cannot be reached.
+/// against the real identity service: typed answers with no token needed, a short memory cache, NOT_FOUND
+/// naming the request field, UNAVAILABLE when the identity service cannot be reached.
 /// </summary>
 public sealed class OrganizationDirectoryClientTests(IdentityFixture fixture) : IAsyncLifetime
 {
@@ -41,9 +41,6 @@ public sealed class OrganizationDirectoryClientTests(IdentityFixture fixture) : 
 
     private OrganizationDirectory Directory => _service.Services.GetRequiredService<OrganizationDirectory>();
 
-    private async Task<string> TokenAsync() =>
-        (await IdentityFixture.ReadTokensAsync(await fixture.ClientCredentialsAsync(IdentityFixture.OrgClient, fixture.OrgClientSecret))).AccessToken;
-
     private async Task<string> RegisterAsync(string name, string kind, string division = "431381", string? code = null)
     {
         code ??= CreditCode.Complete($"52{division}{Organizations.NewCode()[8..16]}");
@@ -66,28 +63,25 @@ public sealed class OrganizationDirectoryClientTests(IdentityFixture fixture) : 
     public async Task LookupMany_AnswersTypedFacts_ThenFromMemoryUntilTheTtl()
     {
         var college = await RegisterAsync("涟源职业技术学院", "vocational_college");
-        var token = await TokenAsync();
-
-        var found = await Directory.LookupManyAsync(token,
+        var found = await Directory.LookupManyAsync(
             [("host_college.credit_code", college), ("partners[0].organization.credit_code", fixture.OrgB)], CancellationToken.None);
 
         Assert.Equal(new RegisteredOrganization(college, "涟源职业技术学院", OrganizationKind.VocationalCollege, found[college].RegisteredAt, "431381", true),
             found[college]);
         Assert.Equal(OrganizationKind.University, found[fixture.OrgB].Kind);
         await RenameInTheRegisterAsync(college, "涟源职业技术学院（新名）");
-        Assert.Equal("涟源职业技术学院", (await Directory.LookupAsync(token, college, "host_college.credit_code", CancellationToken.None)).Name);
+        Assert.Equal("涟源职业技术学院", (await Directory.LookupAsync(college, "host_college.credit_code", CancellationToken.None)).Name);
         await Task.Delay(CacheTtl + TimeSpan.FromMilliseconds(200));
-        Assert.Equal("涟源职业技术学院（新名）", (await Directory.LookupAsync(token, college, "host_college.credit_code", CancellationToken.None)).Name);
+        Assert.Equal("涟源职业技术学院（新名）", (await Directory.LookupAsync(college, "host_college.credit_code", CancellationToken.None)).Name);
     }
 
     [Fact]
     public async Task UnknownCodes_AreNotFoundNamingTheirFields_AndCountOnceRegistered()
     {
-        var token = await TokenAsync();
         var unknown = Organizations.NewCode();
         var alsoUnknown = Organizations.NewCode();
 
-        var refused = await GrpcAssert.Status(StatusCode.NotFound, () => Directory.LookupManyAsync(token,
+        var refused = await GrpcAssert.Status(StatusCode.NotFound, () => Directory.LookupManyAsync(
             [("lead_organization.credit_code", fixture.OrgA), ("members[1].organization.credit_code", unknown),
              ("members[2].organization.credit_code", alsoUnknown)], CancellationToken.None));
 
@@ -96,15 +90,13 @@ public sealed class OrganizationDirectoryClientTests(IdentityFixture fixture) : 
         Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
         Assert.Equal("members[1].organization.credit_code,members[2].organization.credit_code", info.Metadata["field"]);
         await RegisterAsync("娄底新登记有限公司", "enterprise", code: unknown);
-        Assert.Equal("娄底新登记有限公司", (await Directory.LookupAsync(token, unknown, "members[1].organization.credit_code", CancellationToken.None)).Name);
+        Assert.Equal("娄底新登记有限公司", (await Directory.LookupAsync(unknown, "members[1].organization.credit_code", CancellationToken.None)).Name);
     }
 
     [Fact]
     public async Task InvalidCode_IsInvalidArgumentNamingTheField()
     {
-        var token = await TokenAsync();
-
-        await GrpcAssert.InvalidFields(() => Directory.LookupManyAsync(token,
+        await GrpcAssert.InvalidFields(() => Directory.LookupManyAsync(
             [("employer.credit_code", "91431300MA4L3K7P3X"), ("college.credit_code", fixture.OrgB)], CancellationToken.None),
             "employer.credit_code");
     }
@@ -114,10 +106,8 @@ public sealed class OrganizationDirectoryClientTests(IdentityFixture fixture) : 
     {
         await using var cutOff = await HostAsync($"http://127.0.0.1:{PostgresServer.FreePort()}");
         var directory = cutOff.Services.GetRequiredService<OrganizationDirectory>();
-        var token = await TokenAsync();
-
         var refused = await GrpcAssert.Status(StatusCode.Unavailable,
-            () => directory.LookupAsync(token, fixture.OrgA, "employer.credit_code", CancellationToken.None));
+            () => directory.LookupAsync(fixture.OrgA, "employer.credit_code", CancellationToken.None));
 
         Assert.DoesNotContain("127.0.0.1", refused.Status.Detail, StringComparison.Ordinal);
     }

@@ -23,8 +23,9 @@ public sealed record OrganizationPage(IReadOnlyList<OrganizationView> Organizati
 
 /// <summary>
 /// The organisation directory: every service takes an organisation's name and kind from here, and the
-/// portal's pickers search it. Any authenticated caller reads it (registered names and kinds are public
-/// facts); only city admins register an organisation.
+/// portal's pickers search it. A lookup by credit code needs no token: a registered name, kind and
+/// division are public facts (as in the national enterprise credit register), and the services ask with
+/// no caller at hand. Searching by name needs a signed-in caller; only city admins register an organisation.
 /// <code>
 /// GET  /api/organizations/{code}                        one organisation, 404 when not registered
 /// GET  /api/organizations:batchGet?codes=…&amp;codes=…      up to 100 at once; unknown codes are left out
@@ -39,8 +40,8 @@ public static class OrganizationEndpoints
 
     public static void MapOrganizationEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/organizations/{code}", GetAsync);
-        api.MapGet("/organizations:batchGet", BatchGetAsync);
+        api.MapGet("/organizations/{code}", GetAsync).AllowAnonymous();
+        api.MapGet("/organizations:batchGet", BatchGetAsync).AllowAnonymous();
         api.MapGet("/organizations", SearchAsync);
         api.MapPost("/organizations", CreateAsync);
     }

@@ -129,7 +129,17 @@ public static class JwtAuthentication
         builder.Services.AddSingleton(sp => new GrantChecker(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), options));
         var directory = new OrganizationDirectoryOptions();
         builder.Configuration.GetSection(OrganizationDirectoryOptions.Section).Bind(directory);
-        builder.Services.AddSingleton(sp => new OrganizationDirectory(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), options, directory));
+        if (string.IsNullOrWhiteSpace(directory.Url))
+        {
+            directory.Url = options.Authority;
+        }
+        var directoryHttp = builder.Services.AddHttpClient(OrganizationDirectory.HttpClientName);
+        if (!string.IsNullOrWhiteSpace(directory.Url))
+        {
+            var url = directory.Url.EndsWith('/') ? directory.Url : directory.Url + "/";
+            directoryHttp.ConfigureHttpClient(client => client.BaseAddress = new Uri(url, UriKind.Absolute));
+        }
+        builder.Services.AddSingleton(sp => new OrganizationDirectory(sp.GetRequiredService<System.Net.Http.IHttpClientFactory>(), directory));
     }
 
     /// <summary>Mints a development token. Used by the token command, the seeds loader and tests.</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Collaboration.Common.V1;
 using Collaboration.Shared.Errors;
@@ -19,22 +17,26 @@ public sealed class OrganizationDirectoryOptions
 {
     public const string Section = "Directory";
 
+    /// <summary>The identity service's base URL; empty means <c>Auth:Authority</c>.</summary>
+    public string Url { get; set; } = "";
+
     /// <summary>How long a replica keeps an organisation it looked up. Unknown codes are never kept, so a newly registered organisation counts at once.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
 /// The organisation directory as every service reads it: the identity service's
-/// <c>/api/organizations</c>, asked with the caller's own token (any authenticated caller may read
-/// names and kinds, which are public facts). Found organisations stay in this replica's memory for
+/// <c>/api/organizations:batchGet</c> at <c>Directory:Url</c> (or <c>Auth:Authority</c>), asked with no
+/// token: registered names, kinds and divisions are public facts. Found organisations stay in this replica's memory for
 /// <see cref="OrganizationDirectoryOptions.CacheTtl"/>: they change rarely, the identity service cannot
 /// reach the services' shared cache to invalidate it, and a renamed organisation showing its old name
 /// for a few minutes costs nothing. A code the directory does not know is NOT_FOUND naming the request
-/// field; the identity service unreachable is UNAVAILABLE. Without <c>Auth:Authority</c> (the development
-/// key) there is no directory, and a lookup is UNAVAILABLE.
+/// field; the identity service unreachable (or none configured) is UNAVAILABLE.
 /// </summary>
-public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOptions auth, OrganizationDirectoryOptions options) : IDisposable
+public sealed class OrganizationDirectory(IHttpClientFactory httpClients, OrganizationDirectoryOptions options) : IDisposable
 {
+    public const string HttpClientName = "collaboration-directory";
+
     /// <summary>The most codes one batch request to the identity service carries.</summary>
     public const int BatchSize = 100;
     private const int MaxCachedOrganizations = 20_000;
@@ -42,10 +44,10 @@ public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOp
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxCachedOrganizations });
 
     public Task<RegisteredOrganization> LookupAsync(ServerCallContext context, string creditCode, string field) =>
-        LookupAsync(BearerToken(context), creditCode, field, context.CancellationToken);
+        LookupAsync(creditCode, field, context.CancellationToken);
 
-    public async Task<RegisteredOrganization> LookupAsync(string? bearerToken, string creditCode, string field, CancellationToken ct) =>
-        (await LookupManyAsync(bearerToken, [(field, creditCode)], ct))[creditCode];
+    public async Task<RegisteredOrganization> LookupAsync(string creditCode, string field, CancellationToken ct) =>
+        (await LookupManyAsync([(field, creditCode)], ct))[creditCode];
 
     /// <summary>
     /// Several organisations at once (cached ones from memory, the rest in one request per
@@ -54,9 +56,9 @@ public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOp
     /// </summary>
     public Task<IReadOnlyDictionary<string, RegisteredOrganization>> LookupManyAsync(ServerCallContext context,
         IReadOnlyList<(string Field, string CreditCode)> references) =>
-        LookupManyAsync(BearerToken(context), references, context.CancellationToken);
+        LookupManyAsync(references, context.CancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, RegisteredOrganization>> LookupManyAsync(string? bearerToken,
+    public async Task<IReadOnlyDictionary<string, RegisteredOrganization>> LookupManyAsync(
         IReadOnlyList<(string Field, string CreditCode)> references, CancellationToken ct)
     {
         var violations = new FieldViolations();
@@ -81,17 +83,13 @@ public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOp
         }
         if (missing.Count > 0)
         {
-            if (!auth.UsesAuthority)
+            if (string.IsNullOrWhiteSpace(options.Url))
             {
-                ApiErrors.Unavailable("No organisation directory is configured (Auth:Authority names the identity service).");
-            }
-            if (string.IsNullOrEmpty(bearerToken))
-            {
-                ApiErrors.Unauthenticated("A bearer token is required.");
+                ApiErrors.Unavailable("No organisation directory is configured (Directory:Url or Auth:Authority names the identity service).");
             }
             foreach (var chunk in missing.Chunk(BatchSize))
             {
-                foreach (var organization in await FetchAsync(bearerToken, chunk, ct))
+                foreach (var organization in await FetchAsync(chunk, ct))
                 {
                     found[organization.CreditCode] = organization;
                     _cache.Set(organization.CreditCode, organization, new MemoryCacheEntryOptions
@@ -109,19 +107,14 @@ public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOp
         return found;
     }
 
-    private async Task<IEnumerable<RegisteredOrganization>> FetchAsync(string bearerToken, IReadOnlyList<string> codes, CancellationToken ct)
+    private async Task<IEnumerable<RegisteredOrganization>> FetchAsync(IReadOnlyList<string> codes, CancellationToken ct)
     {
-        var http = httpClients.CreateClient(GrantChecker.HttpClientName);
+        var http = httpClients.CreateClient(HttpClientName);
         using var request = new HttpRequestMessage(HttpMethod.Get,
             "api/organizations:batchGet?" + string.Join('&', codes.Select(c => "codes=" + Uri.EscapeDataString(c))));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
         try
         {
             using var response = await http.SendAsync(request, ct);
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            {
-                ApiErrors.Unauthenticated("The identity service did not accept the caller's token for a directory lookup.");
-            }
             response.EnsureSuccessStatusCode();
             var answer = await response.Content.ReadFromJsonAsync<BatchAnswer>(ct);
             return (answer?.Organizations ?? []).Select(o => new RegisteredOrganization(o.Code, o.Name, Caller.Kind(o.Kind), o.RegisteredAt,
@@ -133,12 +126,6 @@ public sealed class OrganizationDirectory(IHttpClientFactory httpClients, AuthOp
             ApiErrors.Unavailable("The organisation directory (identity service) could not be reached; try again.");
             return [];
         }
-    }
-
-    private static string? BearerToken(ServerCallContext context)
-    {
-        var header = context.GetHttpContext().Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     public void Dispose() => _cache.Dispose();
