@@ -18,6 +18,9 @@ public static class Extensions
     /// </summary>
     public static IHostApplicationBuilder AddIdentityServices(this IHostApplicationBuilder builder)
     {
+        // EF Core logs every SQL command at Information and OpenIddict every request's handlers: several lines per
+        // token request, costing more than the request (issue 18). Warnings and errors still show.
+        Collaboration.Shared.Hosting.ServiceHosting.AddDefaultLogLevels(builder.Configuration, "Microsoft.EntityFrameworkCore", "OpenIddict");
         builder.AddServiceDefaults();
         var section = builder.Configuration.GetSection(IdentityServiceOptions.Section);
         builder.Services.Configure<IdentityServiceOptions>(section);

@@ -119,18 +119,23 @@ public static class ServiceHosting
     /// (hosting, routing, gRPC, every Npgsql command: several console lines per call), which cost more CPU than the call
     /// itself (bench/RESULTS.md). These defaults sit below every other source: appsettings, the
     /// environment (<c>Logging__LogLevel__...</c>) and the command line still override them.
+    /// <paramref name="quieter"/> adds categories of the process's own libraries (the identity service's EF Core).
     /// </summary>
-    private static void AddDefaultLogLevels(IConfigurationBuilder configuration) =>
-        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+    public static void AddDefaultLogLevels(IConfigurationBuilder configuration, params string[] quieter)
+    {
+        var levels = new Dictionary<string, string?>
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Information",
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-                ["Logging:LogLevel:Grpc"] = "Warning",
-                ["Logging:LogLevel:Npgsql"] = "Warning", // Npgsql logs every command at Information
-            },
-        });
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Grpc"] = "Warning",
+            ["Logging:LogLevel:Npgsql"] = "Warning", // Npgsql logs every command at Information
+        };
+        foreach (var category in quieter)
+        {
+            levels[$"Logging:LogLevel:{category}"] = "Warning";
+        }
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = levels });
+    }
 
     /// <summary>Maps the service, its health (HTTP and gRPC), reflection and the OpenAPI document at /openapi/v1.json.</summary>
     public static WebApplication MapCollaborationService<TService>(this WebApplication app) where TService : class
