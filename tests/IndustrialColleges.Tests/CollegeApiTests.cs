@@ -193,7 +193,7 @@ public sealed class CollegeApiTests(CollegesFixture fixture)
         Assert.Equal(State.Closed, college.State);
 
         var audit = await _as.Admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { Parent = college.Name, PageSize = 100 });
-        Assert.Equal(["Invited→Active"], audit.AuditEntries.Where(e => e.Resource != college.Name).Select(e => $"{e.FromState}→{e.ToState}"));
+        Assert.Equal(["→Invited", "Invited→Active"], audit.AuditEntries.Where(e => e.Resource != college.Name).Select(e => $"{e.FromState}→{e.ToState}"));
         Assert.Equal(["Planning→Submitted", "Submitted→Planning", "Planning→Submitted", "Submitted→Approved", "Approved→Operating",
                 "Operating→UnderReview", "UnderReview→Operating", "Operating→Closed"],
             audit.AuditEntries.Where(e => e.Resource == college.Name && e.FromState != e.ToState && e.FromState != "").Select(e => $"{e.FromState}→{e.ToState}"));

@@ -91,7 +91,7 @@ public sealed class PartnerConsentTests(CollegesFixture fixture)
 
         Assert.Equal(college.Name, (await _as.A.GetIndustrialCollegeAsync(new GetIndustrialCollegeRequest { Name = college.Name })).Name);
         var partners = await _as.Enterprise(_as.PartnerA, "viewer").ListPartnersAsync(new ListPartnersRequest { Parent = college.Name });
-        Assert.Equal([LinkState.Active, LinkState.Invited], partners.Partners.OrderBy(p => p.State).Select(p => p.State));
+        Assert.Equal([LinkState.Invited, LinkState.Active], partners.Partners.OrderBy(p => p.State).Select(p => p.State));
 
         await _as.A.DeclinePartnerAsync(new DeclinePartnerRequest { Name = invited.Name, Reason = "暂无合作计划" });
 
