@@ -65,8 +65,13 @@ public sealed class JsonWalkTests(PlatformFixture platform)
              "majorCatalogueYear":2021,"majors":[{"code":"430102"}]}
             """);
         var name = created.GetProperty("name").GetString()!;
-        await PostAsync($"/v1/{name}/partners", host,
+        var invited = await PostAsync($"/v1/{name}/partners", host,
             $$"""{"organization":{"creditCode":"{{enterprise}}","name":"E2E Steel Co."},"role":"FOUNDING_PARTNER"}""");
+        // Invited, not yet a partner: the enterprise accepts as itself, and the name and kind are the directory's.
+        Assert.Equal("LINK_STATE_INVITED", invited.GetProperty("state").GetString());
+        Assert.Equal("E2E college-partner", invited.GetProperty("organization").GetProperty("name").GetString());
+        var accepted = await PostAsync($"/v1/{invited.GetProperty("name").GetString()}:accept", partner);
+        Assert.Equal("LINK_STATE_ACTIVE", accepted.GetProperty("state").GetString());
         var course = await PostAsync($"/v1/{name}/courses", partner, """{"title":"转炉炼钢生产实务","hours":64,"majorCodes":["430102"]}""");
         Assert.Equal(enterprise, course.GetProperty("enterpriseCreditCode").GetString());
         await PostAsync($"/v1/{name}:submit", host);

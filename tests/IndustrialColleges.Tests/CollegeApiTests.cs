@@ -10,7 +10,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 
 public sealed class CollegeApiTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     /// <summary>Rows this test's host college owns or wrote (other tests run in parallel and write their own).</summary>
     private Task<long> RowsAsync() => fixture.ScalarAsync(
@@ -48,7 +48,6 @@ public sealed class CollegeApiTests(CollegesFixture fixture)
         { "major-withdrawn", "industrial_college.majors[0].code" },
         { "duplicate-major", "industrial_college.majors[1].code" },
         { "catalogue-too-early", "industrial_college.major_catalogue_year" },
-        { "enterprise-host", "industrial_college.host_college.kind" },
         { "bad-host-code", "industrial_college.host_college.credit_code" },
         { "state-set", "industrial_college.state" },
         { "bad-request-id", "request_id" },
@@ -70,7 +69,6 @@ public sealed class CollegeApiTests(CollegesFixture fixture)
             case "major-withdrawn": college.MajorCatalogueYear = 2024; college.Majors[0].Code = "460110"; break;
             case "duplicate-major": college.Majors[1].Code = college.Majors[0].Code; break;
             case "catalogue-too-early": college.MajorCatalogueYear = 2019; college.Majors.Clear(); break;
-            case "enterprise-host": college.HostCollege.Kind = OrganizationKind.Enterprise; break;
             case "bad-host-code": college.HostCollege.CreditCode = _as.College[..17] + (_as.College[17] == '0' ? '1' : '0'); break;
             case "state-set": college.State = State.Operating; break;
             case "bad-request-id": request.RequestId = "not-a-uuid"; break;
@@ -195,9 +193,10 @@ public sealed class CollegeApiTests(CollegesFixture fixture)
         Assert.Equal(State.Closed, college.State);
 
         var audit = await _as.Admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { Parent = college.Name, PageSize = 100 });
+        Assert.Equal(["→Invited", "Invited→Active"], audit.AuditEntries.Where(e => e.Resource != college.Name).Select(e => $"{e.FromState}→{e.ToState}"));
         Assert.Equal(["Planning→Submitted", "Submitted→Planning", "Planning→Submitted", "Submitted→Approved", "Approved→Operating",
                 "Operating→UnderReview", "UnderReview→Operating", "Operating→Closed"],
-            audit.AuditEntries.Where(e => e.FromState != e.ToState && e.FromState != "").Select(e => $"{e.FromState}→{e.ToState}"));
+            audit.AuditEntries.Where(e => e.Resource == college.Name && e.FromState != e.ToState && e.FromState != "").Select(e => $"{e.FromState}→{e.ToState}"));
     }
 
     [Fact]
@@ -298,19 +297,15 @@ public sealed class CollegeApiTests(CollegesFixture fixture)
     }
 
     [Fact]
-    public async Task AddPartner_NotAnEnterpriseOrTwice_Refused()
+    public async Task AddPartner_Twice_AlreadyExists_WhileInvitedAndWhileActive()
     {
         var college = await _as.CreateAsync();
-        await GrpcAssert.InvalidFields(() => _as.Host.AddPartnerAsync(new AddPartnerRequest
-        {
-            Parent = college.Name,
-            Partner = new Partner
-            {
-                Organization = new Organization { CreditCode = _as.PartnerA, Name = "X", Kind = OrganizationKind.University },
-                Role = Partner.Types.Role.Partner,
-            },
-        }).ResponseAsync, "partner.organization.kind");
-        await _as.AddPartnerAsync(college, _as.PartnerA);
-        await GrpcAssert.Status(StatusCode.AlreadyExists, () => _as.AddPartnerAsync(college, _as.PartnerA));
+        var invited = await _as.InviteAsync(college, _as.PartnerA);
+        await GrpcAssert.Status(StatusCode.AlreadyExists, () => _as.InviteAsync(college, _as.PartnerA));
+        await _as.Enterprise(_as.PartnerA).AcceptPartnerAsync(new AcceptPartnerRequest { Name = invited.Name });
+        await GrpcAssert.Status(StatusCode.AlreadyExists, () => _as.InviteAsync(college, _as.PartnerA));
+
+        var partners = await _as.Host.ListPartnersAsync(new ListPartnersRequest { Parent = college.Name, ShowRemoved = true });
+        Assert.Single(partners.Partners);
     }
 }

@@ -9,21 +9,26 @@ using Npgsql;
 
 namespace Collaboration.IndustrialColleges.Tests;
 
-/// <summary>One PostgreSQL, one Garnet and one Industrial Colleges replica for the whole test assembly.</summary>
+/// <summary>
+/// One PostgreSQL, one Garnet, the organisation directory (the real identity service) and one Industrial Colleges replica
+/// for the whole test assembly. Every organisation a test acts as or names is registered in the directory first.
+/// </summary>
 public sealed class CollegesFixture : IAsyncLifetime
 {
     public const string Database = "colleges";
 
     public PostgresServer Postgres { get; private set; } = null!;
     public CacheServer Cache { get; private set; } = null!;
+    public DirectoryServer Directory { get; private set; } = null!;
     public ServiceHost Service { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
+        Directory = await DirectoryServer.StartAsync(Postgres);
         Service = await ServiceHost.StartAsync(b => { b.AddIndustrialCollegeServices(); TestChains.Accept(b.Services); }, a => a.MapCollaborationService<IndustrialCollegesGrpcService>(),
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(Directory.Settings)
             {
                 ["ConnectionStrings:collegesdb"] = Postgres.ConnectionString(Database),
                 ["ConnectionStrings:cache"] = Cache.ConnectionString,
@@ -49,6 +54,10 @@ public sealed class CollegesFixture : IAsyncLifetime
         {
             await Service.DisposeAsync();
         }
+        if (Directory is not null)
+        {
+            await Directory.DisposeAsync();
+        }
         Cache?.Dispose();
         if (Postgres is not null)
         {
@@ -57,16 +66,25 @@ public sealed class CollegesFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Organisations and clients that tests act as; each test makes its own so tests never share rows.</summary>
-public sealed class Actors(ServiceHost service)
+/// <summary>
+/// Organisations (registered in the directory) and clients that tests act as; each test makes its own so tests never
+/// share rows.
+/// </summary>
+public sealed class Actors(CollegesFixture fixture)
 {
-    public string College { get; } = Organizations.NewCode("12");
-    public string PartnerA { get; } = Organizations.NewCode("91");
-    public string PartnerB { get; } = Organizations.NewCode("91");
-    public string Outsider { get; } = Organizations.NewCode("91");
+    private readonly ServiceHost service = fixture.Service;
 
-    private IndustrialCollegeService.IndustrialCollegeServiceClient Client(string token) =>
+    public string College { get; } = fixture.Directory.New("vocational_college");
+    public string PartnerA { get; } = fixture.Directory.New("enterprise");
+    public string PartnerB { get; } = fixture.Directory.New("enterprise");
+    public string Outsider { get; } = fixture.Directory.New("enterprise");
+
+    public IndustrialCollegeService.IndustrialCollegeServiceClient Client(string token) =>
         service.Client<IndustrialCollegeService.IndustrialCollegeServiceClient>(token);
+
+    /// <summary>An enterprise's client, as its owner (or another role).</summary>
+    public IndustrialCollegeService.IndustrialCollegeServiceClient Enterprise(string code, string role = "owner") =>
+        Client(Tokens.For(code, "enterprise", role));
 
     public IndustrialCollegeService.IndustrialCollegeServiceClient Host => Client(Tokens.For(College, "vocational_college"));
     public IndustrialCollegeService.IndustrialCollegeServiceClient HostViewer => Client(Tokens.For(College, "vocational_college", "viewer"));
@@ -78,7 +96,7 @@ public sealed class Actors(ServiceHost service)
     public static IndustrialCollege NewCollege(int catalogueYear = 2021, params string[] majors) => new()
     {
         DisplayName = $"Test industrial college {Guid.NewGuid():N}",
-        HostCollege = new Organization { Name = "Test Vocational College", Kind = OrganizationKind.VocationalCollege },
+        HostCollege = new Organization(),
         IndustryChain = "steel-new-materials",
         AnnualEnrolmentCapacity = 200,
         MajorCatalogueYear = catalogueYear,
@@ -88,16 +106,20 @@ public sealed class Actors(ServiceHost service)
     public async Task<IndustrialCollege> CreateAsync(int catalogueYear = 2021, params string[] majors) =>
         await Host.CreateIndustrialCollegeAsync(new CreateIndustrialCollegeRequest { IndustrialCollege = NewCollege(catalogueYear, majors) });
 
-    public async Task<Partner> AddPartnerAsync(IndustrialCollege college, string code, Partner.Types.Role role = Partner.Types.Role.Partner) =>
+    /// <summary>The host invites the enterprise: an INVITED link that counts for nothing until the enterprise accepts.</summary>
+    public async Task<Partner> InviteAsync(IndustrialCollege college, string code, Partner.Types.Role role = Partner.Types.Role.Partner) =>
         await Host.AddPartnerAsync(new AddPartnerRequest
         {
             Parent = college.Name,
-            Partner = new Partner
-            {
-                Organization = new Organization { CreditCode = code, Name = $"Enterprise {code}", Kind = OrganizationKind.Enterprise },
-                Role = role,
-            },
+            Partner = new Partner { Organization = new Organization { CreditCode = code }, Role = role },
         });
+
+    /// <summary>A current partner: invited by the host and accepted by the enterprise's owner.</summary>
+    public async Task<Partner> AddPartnerAsync(IndustrialCollege college, string code, Partner.Types.Role role = Partner.Types.Role.Partner)
+    {
+        var invited = await InviteAsync(college, code, role);
+        return await Enterprise(code).AcceptPartnerAsync(new AcceptPartnerRequest { Name = invited.Name });
+    }
 
     /// <summary>Created with partners A (founding) and B, submitted, approved and opened.</summary>
     public async Task<IndustrialCollege> OperatingAsync()

@@ -45,7 +45,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
             ["CreateIndustrialCollege"] = a =>
             {
                 var request = new CreateIndustrialCollegeRequest { IndustrialCollege = Actors.NewCollege() };
-                var otherCollege = Tokens.For(Organizations.NewCode("12"), "vocational_college");
+                var otherCollege = Tokens.For(fixture.Directory.New("vocational_college"), "vocational_college");
                 return Task.FromResult(new Replay(Host(a), [Host(a, "editor"), otherCollege], request, async created =>
                     $"{await fixture.ScalarAsync("SELECT count(*) FROM industrial_colleges WHERE display_name = @n",
                         ("n", request.IndustrialCollege.DisplayName))}\n{await SnapshotAsync((string)Get(created, "name")!)}"));
@@ -65,6 +65,20 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
                     Parent = college.Name,
                     Partner = new Partner { Organization = new() { CreditCode = a.PartnerB, Name = "Enterprise B" }, Role = Partner.Types.Role.Partner },
                 });
+            },
+            ["AcceptPartner"] = async a =>
+            {
+                var college = await a.CreateAsync();
+                var invited = await a.InviteAsync(college, a.PartnerB);
+                return await OnCollege(Enterprise(a.PartnerB), [Enterprise(a.PartnerB, "editor"), Host(a)], college,
+                    new AcceptPartnerRequest { Name = invited.Name });
+            },
+            ["DeclinePartner"] = async a =>
+            {
+                var college = await a.CreateAsync();
+                var invited = await a.InviteAsync(college, a.PartnerB);
+                return await OnCollege(Enterprise(a.PartnerB), [Enterprise(a.PartnerB, "editor"), Host(a)], college,
+                    new DeclinePartnerRequest { Name = invited.Name, Reason = "产能不足" });
             },
             ["RemovePartner"] = async a =>
             {
@@ -118,7 +132,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
 
         var failures = await RunAllAsync(scenarios.Keys, async method =>
         {
-            var replay = await scenarios[method](new Actors(fixture.Service));
+            var replay = await scenarios[method](new Actors(fixture));
             var request = replay.Request;
             Set(request, paths[method], Guid.NewGuid().ToString());
             var first = await C(replay.Caller).CallAsync(M(method), request);
@@ -229,7 +243,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
 
         var failures = await RunAllAsync(scenarios.Keys, async method =>
         {
-            var stale = await scenarios[method](new Actors(fixture.Service));
+            var stale = await scenarios[method](new Actors(fixture));
             var current = (string)Get(stale.Request, paths[method])!;
             Assert.False(string.IsNullOrEmpty(current), $"{method}: the scenario must send the current etag");
             var before = await stale.Snapshot();
@@ -245,7 +259,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
 
     // ---------------------------------------------------------------- list visibility
 
-    private sealed record Seeded(IndustrialCollege College, string[] CurrentPartners);
+    private sealed record Seeded(IndustrialCollege College, string[] CurrentPartners, string[] Invited);
 
     [Fact]
     public async Task Lists_ShowEachCallerExactlyWhatGetLetsItRead()
@@ -255,51 +269,60 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
         AssertEveryMethodCovered("list visibility", lists.Select(m => m.Name),
             lists.Where(m => m.InputType.FindFieldByName("parent") is not null || m.Name == "ListIndustrialColleges").Select(m => m.Name));
 
-        var a = new Actors(fixture.Service);
-        var other = new Actors(fixture.Service);
+        var a = new Actors(fixture);
+        var other = new Actors(fixture);
+        // Invited to every college of the first host before its walk; it declines the approved one's invitation and the
+        // host withdraws the one under review: what an invitation lets it read, and what it no longer does once ended.
+        var invitee = await fixture.Directory.NewAsync("enterprise");
         var seeded = new List<Seeded>();
         foreach (var state in new[] { State.Planning, State.Submitted, State.Approved, State.Operating, State.UnderReview, State.Closed })
         {
+            var answer = state switch { State.Approved => "decline", State.UnderReview => "withdraw", _ => null };
             // Partner B is removed before the walk: a former partner of every college of the first host.
             seeded.Add(new Seeded(await WalkAsync(a, state, report: state is not (State.Planning or State.Submitted), removeB: true,
-                chain: state is State.Approved or State.Closed ? SecondChain : "steel-new-materials", contributions: true), [a.PartnerA]));
+                chain: state is State.Approved or State.Closed ? SecondChain : "steel-new-materials", contributions: true, invite: invitee, inviteEnd: answer),
+                [a.PartnerA], answer is null ? [invitee] : []));
         }
-        seeded.Add(new Seeded(await WalkAsync(other, State.Planning, removeB: true, contributions: true), [other.PartnerA]));
-        seeded.Add(new Seeded(await WalkAsync(other, State.Operating, report: true, removeB: true, chain: SecondChain, contributions: true), [other.PartnerA]));
+        seeded.Add(new Seeded(await WalkAsync(other, State.Planning, removeB: true, contributions: true), [other.PartnerA], []));
+        seeded.Add(new Seeded(await WalkAsync(other, State.Operating, report: true, removeB: true, chain: SecondChain, contributions: true), [other.PartnerA], []));
         var byName = seeded.ToDictionary(s => s.College.Name);
 
-        var callers = new Dictionary<string, string>
+        var callers = new Dictionary<string, (string Token, string? Organization)>
         {
-            ["admin"] = Tokens.Admin(),
-            ["host owner"] = Host(a), ["host editor"] = Host(a, "editor"), ["host viewer"] = Host(a, "viewer"),
-            ["partner owner"] = Enterprise(a.PartnerA), ["partner viewer"] = Enterprise(a.PartnerA, "viewer"),
-            ["former partner"] = Enterprise(a.PartnerB), ["stranger"] = Enterprise(a.Outsider),
-            ["other host"] = Host(other), ["other host's partner"] = Enterprise(other.PartnerA),
+            ["admin"] = (Tokens.Admin(), null),
+            ["host owner"] = (Host(a), a.College), ["host editor"] = (Host(a, "editor"), a.College), ["host viewer"] = (Host(a, "viewer"), a.College),
+            ["partner owner"] = (Enterprise(a.PartnerA), a.PartnerA), ["partner viewer"] = (Enterprise(a.PartnerA, "viewer"), a.PartnerA),
+            ["former partner"] = (Enterprise(a.PartnerB), a.PartnerB), ["stranger"] = (Enterprise(a.Outsider), a.Outsider),
+            ["invitee owner"] = (Enterprise(invitee), invitee), ["invitee viewer"] = (Enterprise(invitee, "viewer"), invitee),
+            ["other host"] = (Host(other), other.College), ["other host's partner"] = (Enterprise(other.PartnerA), other.PartnerA),
         };
-        var filters = new List<(string Label, object Request, Func<Seeded, bool> Matches)> { ("unfiltered", new { }, _ => true) };
+        var filters = new List<(string Label, object Request, Func<Seeded, string?, bool> Matches)> { ("unfiltered", new { }, (_, _) => true) };
         foreach (var value in IndustrialCollege.Descriptor.EnumTypes.Single(e => e.Name == "State").Values.Where(v => v.Number != 0))
         {
-            filters.Add(($"state={value.Name}", new { state = value.Name }, s => (int)s.College.State == value.Number));
+            filters.Add(($"state={value.Name}", new { state = value.Name }, (s, _) => (int)s.College.State == value.Number));
         }
         foreach (var chain in new[] { "steel-new-materials", SecondChain })
         {
-            filters.Add(($"industry_chain={chain}", new { industry_chain = chain }, s => s.College.IndustryChain == chain));
+            filters.Add(($"industry_chain={chain}", new { industry_chain = chain }, (s, _) => s.College.IndustryChain == chain));
         }
-        foreach (var code in new[] { a.PartnerA, a.PartnerB, other.PartnerA, a.Outsider })
+        // An invited enterprise is no partner yet: the filter counts active partners only.
+        foreach (var code in new[] { a.PartnerA, a.PartnerB, other.PartnerA, a.Outsider, invitee })
         {
-            filters.Add(($"partner_credit_code={code}", new { partner_credit_code = code }, s => s.CurrentPartners.Contains(code)));
+            filters.Add(($"partner_credit_code={code}", new { partner_credit_code = code }, (s, _) => s.CurrentPartners.Contains(code)));
         }
-        // Without an identity service (the development key) no organisation holds a partner grant, so "shared with me"
-        // lists nothing for any caller, admins included: this pins that the filter never widens the visibility rule.
-        // What a grant adds is covered with the real identity service in EndToEnd.Tests' grant tests.
-        filters.Add(("shared_with_me=true", new { shared_with_me = true }, _ => false));
+        // With the development signing key (no Auth:Authority; the identity service here is asked as the directory only)
+        // no organisation holds a partner grant, so "shared with me" lists nothing for any caller, admins included: this
+        // pins that the filter never widens the visibility rule. What a grant adds is covered in EndToEnd.Tests' grant tests.
+        filters.Add(("shared_with_me=true", new { shared_with_me = true }, (_, _) => false));
+        filters.Add(("invitations_for_me=true", new { invitations_for_me = true }, (s, org) => org is not null && s.Invited.Contains(org)));
         AssertEveryMethodCovered("ListIndustrialColleges filters",
             M("ListIndustrialColleges").InputType.Fields.InDeclarationOrder().Select(f => f.Name).Where(n => n is not ("page_size" or "page_token")),
             filters.Skip(1).Select(f => f.Label.Split('=')[0]));
 
         var failures = await RunAllAsync(callers.Keys, async who =>
         {
-            var client = C(callers[who]);
+            var (token, organization) = callers[who];
+            var client = C(token);
             var readable = new HashSet<string>();
             var read = new Dictionary<string, string>();
             foreach (var s in seeded)
@@ -323,7 +346,7 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
                 {
                     Assert.Equal(read[(string)Get(item, "name")!], Json(item));
                 }
-                var expected = seeded.Where(s => readable.Contains(s.College.Name) && matches(s)).Select(s => s.College.Name).Order().ToList();
+                var expected = seeded.Where(s => readable.Contains(s.College.Name) && matches(s, organization)).Select(s => s.College.Name).Order().ToList();
                 Assert.True(expected.SequenceEqual(listed),
                     $"ListIndustrialColleges {label} as {who}: listed {Describe(listed, byName)}; Get reads {Describe(expected, byName)}");
             }
@@ -385,17 +408,30 @@ public sealed class ContractSweepTests(CollegesFixture fixture)
     }
 
     /// <summary>
-    /// A new college of the actors' host with partners A (founding) and B, walked to <paramref name="target"/>; with
-    /// <paramref name="contributions"/>, A's course, training base and mentor and B's mentor (made before B may leave).
+    /// A new college of the actors' host with partners A (founding) and B (both accepted), walked to <paramref name="target"/>;
+    /// with <paramref name="contributions"/>, A's course, training base and mentor and B's mentor (made before B may leave);
+    /// with <paramref name="invite"/>, that enterprise invited (and, per <paramref name="inviteEnd"/>, declining or withdrawn).
     /// </summary>
     private async Task<IndustrialCollege> WalkAsync(Actors a, State target, bool report = false, bool removeB = false, string chain = "steel-new-materials",
-        bool contributions = false)
+        bool contributions = false, string? invite = null, string? inviteEnd = null)
     {
         var draft = Actors.NewCollege();
         draft.IndustryChain = chain;
         var college = await a.Host.CreateIndustrialCollegeAsync(new CreateIndustrialCollegeRequest { IndustrialCollege = draft });
         await a.AddPartnerAsync(college, a.PartnerA, Partner.Types.Role.FoundingPartner);
         var b = await a.AddPartnerAsync(college, a.PartnerB);
+        if (invite is not null)
+        {
+            var invited = await a.InviteAsync(college, invite);
+            if (inviteEnd == "decline")
+            {
+                await a.Enterprise(invite).DeclinePartnerAsync(new DeclinePartnerRequest { Name = invited.Name, Reason = "不参与" });
+            }
+            else if (inviteEnd == "withdraw")
+            {
+                await a.Host.RemovePartnerAsync(new RemovePartnerRequest { Name = invited.Name });
+            }
+        }
         if (contributions)
         {
             await a.A.CreateCourseAsync(new CreateCourseRequest

@@ -11,7 +11,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 /// </summary>
 public sealed class ContributionGetUpdateTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
     private static readonly Timestamp LongAgo = Timestamp.FromDateTime(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
     private Task<Course> CourseOfAAsync(IndustrialCollege college) =>

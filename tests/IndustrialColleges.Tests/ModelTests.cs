@@ -1,4 +1,5 @@
 using Collaboration.IndustrialColleges.Model;
+using Collaboration.Shared.Links;
 using State = Collaboration.Colleges.V1.IndustrialCollege.Types.State;
 
 namespace Collaboration.IndustrialColleges.Tests;
@@ -37,6 +38,21 @@ public sealed class CollegeLifecycleTests
     {
         var expected = Expected.Where(t => t.From == from && t.Action == action).Select(t => (State?)t.To).SingleOrDefault();
         Assert.Equal(expected, CollegeLifecycle.Next(from, action));
+    }
+
+    [Fact]
+    public void AllowsLinkAct_EveryStateAndAct_PartnersChangeOnlyWhileEditable_DecliningAlways()
+    {
+        State[] editable = [State.Planning, State.Approved, State.Operating, State.UnderReview];
+        foreach (var state in Enum.GetValues<State>())
+        {
+            foreach (var action in Enum.GetValues<LinkAction>())
+            {
+                Assert.True(action == LinkAction.Decline || editable.Contains(state) == CollegeLifecycle.AllowsLinkAct(state, action),
+                    $"{action} while {state}");
+                Assert.True(action != LinkAction.Decline || CollegeLifecycle.AllowsLinkAct(state, action), $"{action} while {state}");
+            }
+        }
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 /// </summary>
 public sealed class ObjectLevelTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private static string Chain() => TestChains.New();
 
@@ -98,6 +98,8 @@ public sealed class ObjectLevelTests(CollegesFixture fixture)
                 },
             }).ResponseAsync),
             ("RemovePartner", () => other.RemovePartnerAsync(new RemovePartnerRequest { Name = setup.Partner.Name }).ResponseAsync),
+            ("AcceptPartner", () => other.AcceptPartnerAsync(new AcceptPartnerRequest { Name = setup.Partner.Name }).ResponseAsync),
+            ("DeclinePartner", () => other.DeclinePartnerAsync(new DeclinePartnerRequest { Name = setup.Partner.Name, Reason = "not ours" }).ResponseAsync),
             ("CreateCourse", () => other.CreateCourseAsync(new CreateCourseRequest
             {
                 Parent = name, Course = new Course { Title = "Intruder's course", Hours = 8, MajorCodes = { "430102" } },
@@ -303,7 +305,7 @@ public sealed class ObjectLevelTests(CollegesFixture fixture)
 /// </summary>
 public sealed class PropertyLevelTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
     private static readonly Timestamp LongAgo = Timestamp.FromDateTime(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
     /// <summary>A patch that sets every output-only and ownership field to something else.</summary>

@@ -7,7 +7,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 
 public sealed class PartnerContributionTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private static CreateMentorRequest Mentor(IndustrialCollege college, string? enterprise = null) =>
         new() { Parent = college.Name, Mentor = Actors.NewMentor(enterprise) };
@@ -150,7 +150,7 @@ public sealed class PartnerContributionTests(CollegesFixture fixture)
 
 public sealed class VisibilityTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task Planning_VisibleToHostPartnersAdmins_NotFoundForOthers()

@@ -11,7 +11,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 
 public sealed class ReportTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task CreateReport_IndicatorsComputedAndNotStored()
@@ -164,7 +164,7 @@ public sealed class ReportTests(CollegesFixture fixture)
 
 public sealed class CacheTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task GetIndustrialCollege_ReadThroughCached_InvalidatedByWrites()

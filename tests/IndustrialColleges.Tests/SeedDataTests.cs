@@ -49,6 +49,20 @@ public sealed class SeedDataTests
             var partners = Sent(record, "AddPartner", "partner").Select(p => Code(p.GetProperty("organization"))).ToHashSet();
             Assert.NotEmpty(partners);
             Assert.All(partners, code => { Assert.True(CreditCode.IsValid(code)); Assert.Equal("enterprise", organizations[code]); });
+            // An invitation counts for nothing until accepted: each invited enterprise accepts, as itself, right after.
+            var steps = record.GetProperty("steps").EnumerateArray().ToList();
+            for (var i = 0; i < steps.Count; i++)
+            {
+                if (steps[i].GetProperty("call").GetString() != "AddPartner")
+                {
+                    continue;
+                }
+                var invited = Code(steps[i].GetProperty("body").GetProperty("partner").GetProperty("organization"));
+                var accept = steps[i + 1];
+                Assert.Equal("AcceptPartner", accept.GetProperty("call").GetString());
+                Assert.Equal(invited, accept.GetProperty("as").GetString());
+                Assert.Equal($"${{{steps[i].GetProperty("save").GetString()}.name}}", accept.GetProperty("body").GetProperty("name").GetString());
+            }
             foreach (var (method, part) in new[] { ("CreateCourse", "course"), ("CreateTrainingBase", "trainingBase"), ("CreateMentor", "mentor") })
             {
                 Assert.All(Sent(record, method, part), item => Assert.Contains(item.GetProperty("enterpriseCreditCode").GetString()!, partners));

@@ -7,7 +7,7 @@ namespace Collaboration.IndustrialColleges.Tests;
 /// <summary>The shared request check as a user meets it here: unstorable text and unknown industry chains are refused.</summary>
 public sealed class TextAndChainTests(CollegesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private Task<long> AuditEntriesAsync() =>
         fixture.ScalarAsync("SELECT count(*) FROM audit_entries WHERE actor_organization = @code", ("code", _as.College));

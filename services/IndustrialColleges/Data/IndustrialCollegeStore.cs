@@ -1,13 +1,14 @@
 using System.Text;
 using Collaboration.IndustrialColleges.Model;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Links;
 using Dapper;
 using Npgsql;
 
 namespace Collaboration.IndustrialColleges.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
-public sealed record CollegeFilter(short State, string IndustryChain, string PartnerCode, SharedRecords? Shared = null);
+public sealed record CollegeFilter(short State, string IndustryChain, string PartnerCode, SharedRecords? Shared = null, bool InvitationsForMe = false);
 
 /// <summary>The kinds of contribution a partner enterprise makes.</summary>
 public enum Contribution
@@ -25,11 +26,18 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
     // The visibility rule's state set comes from Model/ and reaches SQL as a parameter: the rule is written once.
     private static readonly short[] PublicStates = [.. CollegeLifecycle.PublicStates.Select(s => (short)s)];
 
+    // The consent table's sets, the same way: live links (invited or active) let an enterprise read the college;
+    // only active ones count.
+    private static readonly short[] LiveLinks = [.. LinkConsent.LiveStates.Select(s => (short)s)];
+    private static readonly short[] CountedLinks = [.. Enum.GetValues<Collaboration.Common.V1.LinkState>().Where(LinkConsent.Counts).Select(s => (short)s)];
+    private const short Invited = (short)Collaboration.Common.V1.LinkState.Invited;
+
     private const string CollegeColumns =
         "c.id, c.display_name, c.host_code, c.host_name, c.host_kind, c.industry_chain, c.enrolment_capacity, " +
         "c.major_catalogue_year, c.major_codes, c.state, c.state_reason, c.partner_count, c.create_time, c.update_time, c.version";
 
-    private const string PartnerColumns = "id, college_id, credit_code, org_name, role, joined_date, left_date, create_time";
+    private const string PartnerColumns =
+        "id, college_id, credit_code, org_name, org_kind, role, state, joined_date, left_date, answer_time, decline_reason, create_time";
     private const string CourseColumns = "id, college_id, title, hours, enterprise_code, major_codes, create_time, update_time, version";
     private const string BaseColumns = "id, college_id, display_name, enterprise_code, address, capacity, create_time, update_time, version";
     private const string MentorColumns = "id, college_id, display_name, enterprise_code, specialty, title, create_time, update_time, version";
@@ -49,16 +57,24 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         connection.QuerySingleOrDefaultAsync<CollegeRow>(
             $"SELECT {CollegeColumns} FROM industrial_colleges c WHERE c.id = @id FOR UPDATE", new { id }, transaction);
 
-    public async Task<bool> IsCurrentPartnerAsync(Guid collegeId, string creditCode, CancellationToken cancellationToken)
+    /// <summary>Whether the enterprise has a live link (invited or active) to the college: what lets it read the college.</summary>
+    public async Task<bool> IsLinkedAsync(Guid collegeId, string creditCode, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await IsCurrentPartnerAsync(connection, null, collegeId, creditCode);
+        return await HasLinkAsync(connection, null, collegeId, creditCode, LiveLinks);
     }
 
-    public static Task<bool> IsCurrentPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid collegeId, string creditCode) =>
+    public static Task<bool> IsLinkedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid collegeId, string creditCode) =>
+        HasLinkAsync(connection, transaction, collegeId, creditCode, LiveLinks);
+
+    /// <summary>Whether the enterprise is a current partner: an active link, the only kind that counts.</summary>
+    public static Task<bool> IsActivePartnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid collegeId, string creditCode) =>
+        HasLinkAsync(connection, transaction, collegeId, creditCode, CountedLinks);
+
+    private static Task<bool> HasLinkAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid collegeId, string creditCode, short[] states) =>
         connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM college_partners WHERE college_id = @collegeId AND credit_code = @creditCode AND left_date IS NULL)",
-            new { collegeId, creditCode }, transaction);
+            "SELECT EXISTS (SELECT 1 FROM college_partners WHERE college_id = @collegeId AND credit_code = @creditCode AND state = ANY(@states))",
+            new { collegeId, creditCode, states }, transaction);
 
     public static Task<CollegeRow> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CollegeRow row) =>
         connection.QuerySingleAsync<CollegeRow>(
@@ -112,7 +128,7 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         {
             sql.Append("""
                  AND (c.host_code = @org OR c.state = ANY(@publicStates)
-                      OR EXISTS (SELECT 1 FROM college_partners v WHERE v.college_id = c.id AND v.credit_code = @org AND v.left_date IS NULL))
+                      OR EXISTS (SELECT 1 FROM college_partners v WHERE v.college_id = c.id AND v.credit_code = @org AND v.state = ANY(@liveLinks)))
                 """);
         }
         if (filter.State != 0)
@@ -125,7 +141,14 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         }
         if (filter.PartnerCode.Length > 0)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM college_partners p WHERE p.college_id = c.id AND p.credit_code = @partner AND p.left_date IS NULL)");
+            sql.Append(" AND EXISTS (SELECT 1 FROM college_partners p WHERE p.college_id = c.id AND p.credit_code = @partner AND p.state = ANY(@countedLinks))");
+        }
+        if (filter.InvitationsForMe)
+        {
+            // Invitations are answered by an organisation; an admin acts for none and has none.
+            sql.Append(caller.IsAdmin
+                ? " AND FALSE"
+                : " AND EXISTS (SELECT 1 FROM college_partners i WHERE i.college_id = c.id AND i.credit_code = @org AND i.state = @invited)");
         }
         if (after is not null)
         {
@@ -138,6 +161,9 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
         {
             org = caller.Organization,
             publicStates = PublicStates,
+            liveLinks = LiveLinks,
+            countedLinks = CountedLinks,
+            invited = Invited,
             state = filter.State,
             chain = filter.IndustryChain,
             partner = filter.PartnerCode,
@@ -152,31 +178,47 @@ public sealed class IndustrialCollegeStore(NpgsqlDataSource dataSource)
     public static Task<PartnerRow> InsertPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PartnerRow row) =>
         connection.QuerySingleAsync<PartnerRow>(
             $"""
-            INSERT INTO college_partners (id, college_id, credit_code, org_name, role, joined_date)
-            VALUES (@Id, @CollegeId, @CreditCode, @OrgName, @Role, @JoinedDate)
+            INSERT INTO college_partners (id, college_id, credit_code, org_name, org_kind, role, state, joined_date)
+            VALUES (@Id, @CollegeId, @CreditCode, @OrgName, @OrgKind, @Role, @State, @JoinedDate)
             RETURNING {PartnerColumns}
             """, row, transaction);
+
+    /// <summary>The enterprise accepted: the link is active from the joined date the host gave, or from today.</summary>
+    public static Task<PartnerRow> AcceptPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, short state, DateOnly today) =>
+        connection.QuerySingleAsync<PartnerRow>(
+            $"""
+            UPDATE college_partners SET state = @state, answer_time = now(), joined_date = COALESCE(joined_date, @today)
+            WHERE id = @partnerId
+            RETURNING {PartnerColumns}
+            """, new { partnerId, state, today }, transaction);
+
+    public static Task<PartnerRow> DeclinePartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, short state, string reason) =>
+        connection.QuerySingleAsync<PartnerRow>(
+            $"UPDATE college_partners SET state = @state, answer_time = now(), decline_reason = @reason WHERE id = @partnerId RETURNING {PartnerColumns}",
+            new { partnerId, state, reason }, transaction);
 
     public static Task<PartnerRow?> LockPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid collegeId, Guid partnerId) =>
         connection.QuerySingleOrDefaultAsync<PartnerRow>(
             $"SELECT {PartnerColumns} FROM college_partners WHERE college_id = @collegeId AND id = @partnerId FOR UPDATE",
             new { collegeId, partnerId }, transaction);
 
-    public static Task<PartnerRow> EndPartnershipAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, DateOnly leftDate) =>
+    /// <summary>Ends the link: withdrawn (no left date: it never took effect) or left on <paramref name="leftDate"/>.</summary>
+    public static Task<PartnerRow> EndPartnershipAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, short state,
+        DateOnly? leftDate) =>
         connection.QuerySingleAsync<PartnerRow>(
-            $"UPDATE college_partners SET left_date = @leftDate WHERE id = @partnerId RETURNING {PartnerColumns}",
-            new { partnerId, leftDate }, transaction);
+            $"UPDATE college_partners SET state = @state, left_date = @leftDate WHERE id = @partnerId RETURNING {PartnerColumns}",
+            new { partnerId, state, leftDate }, transaction);
 
-    public async Task<IReadOnlyList<PartnerRow>> ListPartnersAsync(Guid collegeId, bool includeRemoved, Guid? after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PartnerRow>> ListPartnersAsync(Guid collegeId, bool includeEnded, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PartnerRow>(new CommandDefinition(
             $"""
             SELECT {PartnerColumns} FROM college_partners
-            WHERE college_id = @collegeId AND (@includeRemoved OR left_date IS NULL) AND id > @after
+            WHERE college_id = @collegeId AND (@includeEnded OR state = ANY(@liveLinks)) AND id > @after
             ORDER BY id LIMIT @limit
             """,
-            new { collegeId, includeRemoved, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+            new { collegeId, includeEnded, liveLinks = LiveLinks, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 

@@ -53,18 +53,27 @@ public sealed class PartnerRow
     public Guid CollegeId { get; init; }
     public string CreditCode { get; init; } = "";
     public string OrgName { get; init; } = "";
+    public short OrgKind { get; init; }
     public short Role { get; init; }
-    public DateTime JoinedDate { get; init; }
+    public short State { get; init; }
+    public DateTime? JoinedDate { get; init; }
     public DateTime? LeftDate { get; init; }
+    public DateTime? AnswerTime { get; init; }
+    public string DeclineReason { get; init; } = "";
     public DateTime CreateTime { get; init; }
+
+    public LinkState LinkState => (LinkState)State;
 
     public Partner ToProto() => new()
     {
         Name = CollegeNames.Child(CollegeId, CollegeNames.Partners, Id),
-        Organization = new Organization { CreditCode = CreditCode, Name = OrgName, Kind = OrganizationKind.Enterprise },
+        Organization = new Organization { CreditCode = CreditCode, Name = OrgName, Kind = (OrganizationKind)OrgKind },
         Role = (Partner.Types.Role)Role,
-        JoinedDate = DateOnly.FromDateTime(JoinedDate).ToProto(),
+        State = LinkState,
+        JoinedDate = JoinedDate is { } joined ? DateOnly.FromDateTime(joined).ToProto() : null,
         LeftDate = LeftDate is { } left ? DateOnly.FromDateTime(left).ToProto() : null,
+        AnswerTime = AnswerTime is { } answered ? Times.ToProto(answered) : null,
+        DeclineReason = DeclineReason,
         CreateTime = Times.ToProto(CreateTime),
     };
 }

@@ -1,9 +1,9 @@
 // Industrial colleges (industrialColleges/{college}): read, list, create, edit, read the audit trail.
 //
 // RPC                     | SQL: Data/IndustrialCollegeStore.cs | rule: Model/
-// GetIndustrialCollege    | FindAsync (cached), IsCurrentPartner… | CollegeAccess.CanRead
-// ListIndustrialColleges  | ListAsync                           | CollegeAccess.CanRead's state set (CollegeLifecycle.PublicStates)
-// CreateIndustrialCollege | InsertAsync                         | MajorCatalogue.Check
+// GetIndustrialCollege    | FindAsync (cached), IsLinkedAsync   | CollegeAccess.CanRead
+// ListIndustrialColleges  | ListAsync                           | CollegeAccess.CanRead's sets (CollegeLifecycle.PublicStates, LinkConsent.LiveStates)
+// CreateIndustrialCollege | InsertAsync                         | MajorCatalogue.Check; the host's registered kind (directory)
 // UpdateIndustrialCollege | LockAsync, UpdateDetailsAsync       | CollegeLifecycle.IsEditable, MajorCatalogue.Check
 // ListAuditEntries        | AuditLog.PageAsync (Shared)         | host and admins only
 
@@ -45,12 +45,12 @@ public sealed partial class IndustrialCollegesGrpcService
         {
             violations.CreditCode("partner_credit_code", request.PartnerCreditCode);
         }
-        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.PartnerCreditCode, request.SharedWithMe);
+        var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.PartnerCreditCode, request.SharedWithMe, request.InvitationsForMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, CollegeNames.CollectionId) : null;
-        var filter = new CollegeFilter((short)request.State, request.IndustryChain, request.PartnerCreditCode, shared);
+        var filter = new CollegeFilter((short)request.State, request.IndustryChain, request.PartnerCreditCode, shared, request.InvitationsForMe);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListIndustrialCollegesResponse { NextPageToken = next };
@@ -68,30 +68,34 @@ public sealed partial class IndustrialCollegesGrpcService
         {
             ValidateMajors(college.MajorCatalogueYear, college.Majors.Select(m => m.Code).ToList(), violations, "industrial_college.majors");
         }
-        var host = college.HostCollege;
-        if (host is not null && host.CreditCode.Length > 0)
+        // Only the host's credit code is read from the request: its name and kind are the directory's.
+        const string HostField = "industrial_college.host_college.credit_code";
+        var requestedHost = college.HostCollege?.CreditCode ?? "";
+        if (requestedHost.Length > 0)
         {
-            violations.CreditCode("industrial_college.host_college.credit_code", host.CreditCode);
+            violations.CreditCode(HostField, requestedHost);
         }
-        if (host is not null && host.Kind is not (OrganizationKind.Unspecified or OrganizationKind.VocationalCollege or OrganizationKind.University))
-        {
-            violations.Add("industrial_college.host_college.kind", "the host of an industrial college is a vocational college or a university.");
-        }
-        violations.Text("industrial_college.host_college.name", host?.Name, MaxNameLength);
         if (college.State != State.Unspecified)
         {
             violations.Add("industrial_college.state", "is output only; a new industrial college starts in planning.");
         }
         violations.ThrowIfAny();
 
-        if (!caller.CanWrite || caller.OrganizationKind is not (OrganizationKind.VocationalCollege or OrganizationKind.University))
+        const string NotACollege = "Industrial colleges are created by an owner or editor of the host vocational college or university.";
+        if (!caller.CanWrite)
         {
-            ApiErrors.PermissionDenied("Industrial colleges are created by an owner or editor of the host vocational college or university.");
+            ApiErrors.PermissionDenied(NotACollege);
         }
-        var hostCode = string.IsNullOrEmpty(host!.CreditCode) ? caller.Organization : host.CreditCode;
+        var hostCode = requestedHost.Length == 0 ? caller.Organization : requestedHost;
         if (!caller.ActsFor(hostCode))
         {
             ApiErrors.PermissionDenied("A college creates industrial colleges hosted by its own organisation.");
+        }
+        // The registered kind decides, not the token's claim or what the request says the host is.
+        var host = await directory.LookupAsync(context, hostCode, HostField);
+        if (host.Kind is not (OrganizationKind.VocationalCollege or OrganizationKind.University))
+        {
+            ApiErrors.PermissionDenied($"{NotACollege} {hostCode} is registered as {Caller.KindClaim(host.Kind)}.");
         }
 
         var call = new WriteCall(nameof(CreateIndustrialCollege), caller, request, request.RequestId);
@@ -102,8 +106,8 @@ public sealed partial class IndustrialCollegesGrpcService
                 Id = Guid.CreateVersion7(),
                 DisplayName = college.DisplayName.Trim(),
                 HostCode = hostCode,
-                HostName = host.Name.Trim(),
-                HostKind = (short)caller.OrganizationKind,
+                HostName = host.Name,
+                HostKind = (short)host.Kind,
                 IndustryChain = college.IndustryChain.Trim(),
                 EnrolmentCapacity = college.AnnualEnrolmentCapacity,
                 MajorCatalogueYear = college.MajorCatalogueYear,

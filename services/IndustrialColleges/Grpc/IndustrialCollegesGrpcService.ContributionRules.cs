@@ -20,7 +20,7 @@ public sealed partial class IndustrialCollegesGrpcService
 {
     /// <summary>
     /// Locks the college for a partner's contribution: the acting enterprise (the named one, or the
-    /// caller's) must be the caller's own and a current partner, and the college must accept contributions.
+    /// caller's) must be the caller's own and a current (active) partner, and the college must accept contributions.
     /// </summary>
     private async Task<(CollegeRow Row, string Enterprise)> LockForContributionAsync(ServerCallContext context, NpgsqlConnection connection,
         NpgsqlTransaction transaction, Caller caller, Guid id, string requestedEnterprise, string method)
@@ -36,7 +36,7 @@ public sealed partial class IndustrialCollegesGrpcService
         {
             ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
         }
-        if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, enterprise))
+        if (!await IndustrialCollegeStore.IsActivePartnerAsync(connection, transaction, id, enterprise))
         {
             ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is not a current partner of {name}.");
         }
@@ -83,7 +83,7 @@ public sealed partial class IndustrialCollegesGrpcService
             ApiErrors.InvalidState(name, method, row.CollegeState.ToString());
         }
         // A removed partner's contributions are the college's history and stay as they are.
-        if (!await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, row.Id, enterprise))
+        if (!await IndustrialCollegeStore.IsActivePartnerAsync(connection, transaction, row.Id, enterprise))
         {
             ApiErrors.FailedPrecondition("NOT_A_CURRENT_PARTNER", $"{enterprise} is no longer a partner of {name}; what it contributed stays on record.");
         }

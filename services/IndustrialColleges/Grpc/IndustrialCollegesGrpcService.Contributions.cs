@@ -3,7 +3,7 @@
 // current partner, updates or deletes it; whoever may read the college reads it.
 //
 // RPC                                         | SQL: Data/IndustrialCollegeStore.cs                          | rule: Model/
-// CreateCourse, CreateTrainingBase, CreateMentor | IsCurrentPartnerAsync, InsertCourse/TrainingBase/MentorAsync | CollegeLifecycle.AcceptsContributions
+// CreateCourse, CreateTrainingBase, CreateMentor | IsActivePartnerAsync, InsertCourse/TrainingBase/MentorAsync | CollegeLifecycle.AcceptsContributions
 // GetCourse, GetTrainingBase, GetMentor          | FindCourse/TrainingBase/MentorAsync                          | CollegeAccess.CanRead (of the college)
 // UpdateCourse, UpdateTrainingBase, UpdateMentor | LockCourse/TrainingBase/MentorAsync, Update…Async            | CollegeLifecycle.AcceptsContributions
 // DeleteCourse, DeleteTrainingBase, DeleteMentor | LockContributionAsync, DeleteContributionAsync              | CollegeLifecycle.AcceptsContributions

@@ -1,7 +1,7 @@
 // The Industrial Colleges API, one partial file per resource family:
 //   IndustrialCollegesGrpcService.Colleges.cs       industrialColleges/{college}: get, list, create, update, audit trail
 //   IndustrialCollegesGrpcService.Lifecycle.cs      the lifecycle methods (Model/CollegeLifecycle.cs)
-//   IndustrialCollegesGrpcService.Partners.cs       industrialColleges/{college}/partners
+//   IndustrialCollegesGrpcService.Partners.cs       industrialColleges/{college}/partners: invited, accepted or declined, ended
 //   IndustrialCollegesGrpcService.Contributions.cs  courses, training bases and mentors the partner enterprises contribute
 //   IndustrialCollegesGrpcService.ContributionRules.cs  what those handlers share: partner lock, ownership, field rules
 //   IndustrialCollegesGrpcService.Reports.cs        annual reports (Model/ReportRules.cs)
@@ -23,7 +23,7 @@ namespace Collaboration.IndustrialColleges.Grpc;
 
 /// <summary>The Industrial Colleges API: each method validates, checks who may act, acts, and maps back.</summary>
 public sealed partial class IndustrialCollegesGrpcService(IndustrialCollegeStore store, WriteRunner writes, ResourceCache cache, MajorCatalogue catalogue,
-    GrantChecker grants)
+    GrantChecker grants, OrganizationDirectory directory)
     : IndustrialCollegeService.IndustrialCollegeServiceBase
 {
     private const int MaxNameLength = 200;
@@ -61,9 +61,9 @@ public sealed partial class IndustrialCollegesGrpcService(IndustrialCollegeStore
             ApiErrors.NotFound(name);
         }
         var host = college.HostCollege.CreditCode;
-        var partner = !CollegeAccess.DecidedWithoutPartnership(caller, host, college.State)
-            && await store.IsCurrentPartnerAsync(id, caller.Organization, context.CancellationToken);
-        if (!await grants.CanReadAsync(context, caller, CollegeNames.College(id), host, CollegeAccess.CanRead(caller, host, college.State, partner)))
+        var linked = !CollegeAccess.DecidedWithoutPartnership(caller, host, college.State)
+            && await store.IsLinkedAsync(id, caller.Organization, context.CancellationToken);
+        if (!await grants.CanReadAsync(context, caller, CollegeNames.College(id), host, CollegeAccess.CanRead(caller, host, college.State, linked)))
         {
             ApiErrors.NotFound(name);
         }
@@ -73,9 +73,9 @@ public sealed partial class IndustrialCollegesGrpcService(IndustrialCollegeStore
     private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id,
         CollegeRow row)
     {
-        var partner = !CollegeAccess.DecidedWithoutPartnership(caller, row.HostCode, row.CollegeState)
-            && await IndustrialCollegeStore.IsCurrentPartnerAsync(connection, transaction, id, caller.Organization);
-        return CollegeAccess.CanRead(caller, row.HostCode, row.CollegeState, partner);
+        var linked = !CollegeAccess.DecidedWithoutPartnership(caller, row.HostCode, row.CollegeState)
+            && await IndustrialCollegeStore.IsLinkedAsync(connection, transaction, id, caller.Organization);
+        return CollegeAccess.CanRead(caller, row.HostCode, row.CollegeState, linked);
     }
 
     /// <summary>Locks the college; NOT_FOUND when it does not exist or the caller may not see it (by rule or grant).</summary>

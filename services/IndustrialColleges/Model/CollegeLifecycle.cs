@@ -1,3 +1,4 @@
+using Collaboration.Shared.Links;
 using State = Collaboration.Colleges.V1.IndustrialCollege.Types.State;
 
 namespace Collaboration.IndustrialColleges.Model;
@@ -44,6 +45,12 @@ public static class CollegeLifecycle
 
     /// <summary>The host edits details, majors and partners except while the city examines a submission or after closure.</summary>
     public static bool IsEditable(State state) => state is State.Planning or State.Approved or State.Operating or State.UnderReview;
+
+    /// <summary>
+    /// Partner links change while the college is editable: the set of active partners is what the city examines, so it
+    /// holds still while a submission is examined and after closure. Declining changes no active link and is always open.
+    /// </summary>
+    public static bool AllowsLinkAct(State state, LinkAction action) => action == LinkAction.Decline || IsEditable(state);
 
     /// <summary>Partners contribute courses, bases and mentors until the college closes.</summary>
     public static bool AcceptsContributions(State state) => state is not (State.Closed or State.Unspecified);
