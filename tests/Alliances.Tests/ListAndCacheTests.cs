@@ -11,7 +11,7 @@ namespace Collaboration.Alliances.Tests;
 
 public sealed class ListAndCacheTests(AlliancesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task ListAlliances_PagingWhileRowsAreInserted_NoDuplicatesNoGaps()
@@ -180,7 +180,7 @@ public sealed class CacheOutageTests(AlliancesFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task EveryMethod_WorksWithCacheServerStopped_AndCacheResumesAfterwards()
     {
-        var actors = new Actors(_service);
+        var actors = new Actors(_service, fixture.Directory);
         var warm = await actors.CreateAsync();
         await actors.Lead.GetAllianceAsync(new GetAllianceRequest { Name = warm.Name });
 
