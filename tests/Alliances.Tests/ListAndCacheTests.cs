@@ -188,6 +188,11 @@ public sealed class CacheOutageTests(AlliancesFixture fixture) : IAsyncLifetime
 
         var alliance = await actors.CreateAsync();
         await actors.AddUniversityAsync(alliance);
+        var institute = await fixture.Directory.NewAsync("research_institute");
+        var declined = await actors.InviteAsync(alliance, institute);
+        await actors.As(institute, "research_institute").DeclineMemberAsync(new DeclineMemberRequest { Name = declined.Name, Reason = "Busy." });
+        var withdrawn = await actors.InviteAsync(alliance, institute);
+        await actors.Lead.RemoveMemberAsync(new RemoveMemberRequest { Name = withdrawn.Name });
         var updated = await actors.Lead.UpdateAllianceAsync(new UpdateAllianceRequest
         {
             Alliance = new Alliance { Name = alliance.Name, ShortName = "NoCache" },
