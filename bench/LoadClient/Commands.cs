@@ -18,10 +18,16 @@ public static class Commands
         return 0;
     }
 
-    /// <summary>A valid unified social credit code numbered <c>--seed</c> (an enterprise in Jinan).</summary>
+    /// <summary>
+    /// A valid unified social credit code numbered <c>--seed</c>: an enterprise in Jinan, or with <c>--prefix</c> (its first
+    /// eight characters) another kind and place, e.g. 12431300 for a public institution in Loudi.
+    /// </summary>
     public static int CreditCodeFor(Options options)
     {
-        Console.WriteLine(CreditCode((int)options.Number("seed")));
+        var seed = (int)options.Number("seed");
+        Console.WriteLine(options.Has("prefix")
+            ? Shared.Validation.CreditCode.Complete(options.Get("prefix") + seed.ToString("D8", System.Globalization.CultureInfo.InvariantCulture))
+            : CreditCode(seed));
         return 0;
     }
 
@@ -61,7 +67,7 @@ public static class Commands
             {
                 // The token the service would have issued after that id for the same filters.
                 var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear,
-                    request.SharedWithMe);
+                    request.SharedWithMe, request.InvitationsForMe);
                 request.PageToken = Page.Token(Guid.Parse(options.Get("after-id")).ToString("D"), fingerprint);
             }
             message = request;

@@ -35,7 +35,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: LoadClient <command> [--option value ...]
           token --key B64 --sub S --role admin|owner|editor|viewer [--org CODE --kind enterprise]
-          credit-code --seed N
+          credit-code --seed N [--prefix 8 chars]
           ports --count N
           frame --out FILE (--get NAME | --list [--page-size N --state N --chain C --after-id GUID])
           check --url U --token T --method pkg.Service/Method --frame FILE [--count N]

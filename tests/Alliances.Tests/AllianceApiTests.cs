@@ -11,7 +11,7 @@ namespace Collaboration.Alliances.Tests;
 
 public sealed class AllianceApiTests(AlliancesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<long> CountAsync(string sql, object? args = null)
     {

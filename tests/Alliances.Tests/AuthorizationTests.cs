@@ -9,7 +9,7 @@ namespace Collaboration.Alliances.Tests;
 /// <summary>Object- and function-level authorization: what may not be seen is NOT_FOUND, what may be seen but not done PERMISSION_DENIED.</summary>
 public sealed class AuthorizationTests(AlliancesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task Draft_OtherOrganisation_CannotSeeItAnywhere()
@@ -34,19 +34,33 @@ public sealed class AuthorizationTests(AlliancesFixture fixture)
     }
 
     [Fact]
-    public async Task Draft_MemberOrganisation_CannotSeeIt_UntilSubmitted()
+    public async Task Draft_InvitedAndActiveMembersSeeIt_DecliningAndFormerOnesDoNot()
     {
         var alliance = await _as.CreateAsync();
-        await _as.AddUniversityAsync(alliance);
+        var invited = await _as.InviteUniversityAsync(alliance);
 
-        await GrpcAssert.Status(StatusCode.NotFound, () => _as.UniversityClient.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }).ResponseAsync);
-
-        await _as.Lead.SubmitAllianceAsync(new SubmitAllianceRequest { Name = alliance.Name });
-        var seen = await _as.UniversityClient.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name });
-        Assert.Equal(State.Submitted, seen.State);
+        // Invited: it sees the draft it is asked to join, with its members, and can answer.
+        Assert.Equal(State.Draft, (await _as.UniversityClient.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name })).State);
+        Assert.Contains((await _as.UniversityClient.ListMembersAsync(new ListMembersRequest { Parent = alliance.Name })).Members, m => m.Name == invited.Name);
+        var member = await _as.UniversityClient.AcceptMemberAsync(new AcceptMemberRequest { Name = invited.Name });
+        Assert.Equal(State.Draft, (await _as.UniversityClient.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name })).State);
         var listed = await _as.UniversityClient.ListAlliancesAsync(new ListAlliancesRequest { MemberCreditCode = _as.University });
         Assert.Contains(listed.Alliances, a => a.Name == alliance.Name);
-        // ...but a submitted alliance is still hidden from outsiders.
+
+        // Having left, it is an outsider again.
+        await _as.UniversityClient.RemoveMemberAsync(new RemoveMemberRequest { Name = member.Name });
+        await GrpcAssert.Status(StatusCode.NotFound, () => _as.UniversityClient.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }).ResponseAsync);
+        // So is one that declined.
+        var institute = await fixture.Directory.NewAsync("research_institute");
+        var declining = _as.As(institute, "research_institute");
+        var invitation = await _as.InviteAsync(alliance, institute);
+        await declining.DeclineMemberAsync(new DeclineMemberRequest { Name = invitation.Name, Reason = "Not our field." });
+        await GrpcAssert.Status(StatusCode.NotFound, () => declining.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }).ResponseAsync);
+        Assert.DoesNotContain((await declining.ListAlliancesAsync(new ListAlliancesRequest { IndustryChain = alliance.IndustryChain, PageSize = 200 })).Alliances,
+            a => a.Name == alliance.Name);
+
+        // A submitted alliance is still hidden from outsiders.
+        await _as.Lead.SubmitAllianceAsync(new SubmitAllianceRequest { Name = alliance.Name });
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.Other.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }).ResponseAsync);
     }
 

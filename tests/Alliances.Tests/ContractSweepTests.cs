@@ -23,7 +23,7 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
         ContractSweep.AssertCovered("request_id", ContractSweep.MethodsWithField(Contract, "request_id").Select(m => m.Name), cases.Keys);
 
         await ContractSweep.AllAsync("request_id of another caller", cases.Select(c => (c.Key, (Func<Task>)(async () =>
-            await ContractSweep.RequestIdOfAnotherCallerRefusedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture.Service)))))));
+            await ContractSweep.RequestIdOfAnotherCallerRefusedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture)))))));
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
         ContractSweep.AssertCovered("etag", ContractSweep.MethodsWithEtag(Contract).Select(m => m.Name), cases.Keys);
 
         await ContractSweep.AllAsync("stale etag", cases.Select(c => (c.Key, (Func<Task>)(async () =>
-            await ContractSweep.StaleEtagAbortedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture.Service)))))));
+            await ContractSweep.StaleEtagAbortedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture)))))));
     }
 
     [Fact]
@@ -41,7 +41,8 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
     {
         var world = await SeedAsync();
         var alliances = world.Alliances;
-        var filters = new Dictionary<string, IReadOnlyList<(object Value, Func<Alliance, bool> Matches)>>
+        // Filters as one caller sees them: invitations_for_me depends on who asks.
+        Dictionary<string, IReadOnlyList<(object Value, Func<Alliance, bool> Matches)>> FiltersFor(string? organization) => new()
         {
             ["state"] = [.. Enum.GetValues<State>().Where(s => s != State.Unspecified).Select(s => ((object)s, (Func<Alliance, bool>)(a => a.State == s)))],
             ["industry_chain"] = [.. Chains.Select(c => ((object)c, (Func<Alliance, bool>)(a => a.IndustryChain == c)))],
@@ -51,9 +52,10 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
             // lists nothing for any caller, admins included: this pins that the filter never widens the visibility rule.
             // What a grant adds is covered with the real identity service in EndToEnd.Tests' grant tests.
             ["shared_with_me"] = [(true, _ => false)],
+            ["invitations_for_me"] = [(true, a => organization is not null && world.InvitedMembers[a.Name].Contains(organization))],
         };
         var list = Contract.FindMethodByName(nameof(AllianceService.AllianceServiceClient.ListAlliances));
-        ContractSweep.AssertCovered("ListAlliances filters", ContractSweep.Filters(list.InputType), filters.Keys);
+        ContractSweep.AssertCovered("ListAlliances filters", ContractSweep.Filters(list.InputType), FiltersFor(null).Keys);
         var children = new Dictionary<string, IReadOnlyList<Func<string, IMessage>>>
         {
             ["ListMembers"] = [p => new ListMembersRequest { Parent = p }, p => new ListMembersRequest { Parent = p, ShowLeft = true }],
@@ -91,7 +93,7 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
                 }
             }
             await AssertListMatchesAsync(client, list, new ListAlliancesRequest(), "unfiltered", readable, alliances, _ => true);
-            foreach (var (field, values) in filters)
+            foreach (var (field, values) in FiltersFor(world.Organization[caller.Key]))
             {
                 foreach (var (value, matches) in values)
                 {
@@ -151,18 +153,22 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
     private static readonly int[] Years = [2019, 2023];
 
     private sealed record World(IReadOnlyList<Alliance> Alliances, IReadOnlyList<string> Organizations,
-        IReadOnlyDictionary<string, HashSet<string>> CurrentMembers, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization);
+        IReadOnlyDictionary<string, HashSet<string>> CurrentMembers, IReadOnlyDictionary<string, HashSet<string>> InvitedMembers,
+        IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization);
 
     /// <summary>
     /// Two leads with an alliance in every state (and one returned to draft); the first lead's alliances
-    /// have a current member university and a former member, the second lead's another university.
+    /// have an active member university, a former member, an institute still invited and an enterprise that declined,
+    /// the second lead's another university.
     /// </summary>
     private async Task<World> SeedAsync()
     {
-        var first = new Actors(fixture.Service);
-        var second = new Actors(fixture.Service);
-        var former = Organizations.NewCode("12");
-        var stranger = Organizations.NewCode("91");
+        var first = new Actors(fixture);
+        var second = new Actors(fixture);
+        var former = await fixture.Directory.NewAsync("university");
+        var invited = await fixture.Directory.NewAsync("research_institute");
+        var declined = await fixture.Directory.NewAsync("enterprise");
+        var stranger = await fixture.Directory.NewAsync("enterprise");
         var targets = new (State State, bool Returned)[]
         {
             (State.Draft, false), (State.Draft, true), (State.Submitted, false), (State.Approved, false), (State.Rectification, false), (State.Dissolved, false),
@@ -172,17 +178,19 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
         {
             foreach (var (target, i) in targets.Select((t, i) => (t, i)))
             {
-                walks.Add(WalkAsync(lead, target.State, target.Returned, Chains[index], Years[i % 2], index == 0 ? former : null));
+                walks.Add(WalkAsync(lead, target.State, target.Returned, Chains[index], Years[i % 2], index == 0 ? (former, invited, declined) : null));
             }
         }
         var alliances = new List<Alliance>();
         var members = new Dictionary<string, HashSet<string>>();
+        var invitations = new Dictionary<string, HashSet<string>>();
         foreach (var walked in await Task.WhenAll(walks))
         {
             var a = await first.Admin.GetAllianceAsync(new GetAllianceRequest { Name = walked.Name });
             alliances.Add(a);
-            var listed = await first.Admin.ListMembersAsync(new ListMembersRequest { Parent = a.Name, PageSize = 200 });
-            members[a.Name] = [.. listed.Members.Select(m => m.Organization.CreditCode)];
+            var listed = await first.Admin.ListMembersAsync(new ListMembersRequest { Parent = a.Name, PageSize = 200, ShowLeft = true });
+            members[a.Name] = [.. listed.Members.Where(m => m.State == LinkState.Active).Select(m => m.Organization.CreditCode)];
+            invitations[a.Name] = [.. listed.Members.Where(m => m.State == LinkState.Invited).Select(m => m.Organization.CreditCode)];
         }
         var service = fixture.Service;
         var who = new (string Key, string? Organization, string Token)[]
@@ -194,32 +202,30 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
             ("another lead", second.Enterprise, Tokens.For(second.Enterprise, "enterprise")),
             ("member university", first.University, Tokens.For(first.University, "university")),
             ("former member", former, Tokens.For(former, "university")),
+            ("invited institute", invited, Tokens.For(invited, "research_institute")),
+            ("declined enterprise", declined, Tokens.For(declined, "enterprise")),
             ("stranger", stranger, Tokens.For(stranger, "enterprise")),
         };
         var callers = who.ToDictionary(w => w.Key, w => service.Client<DynamicClient>(w.Token));
-        return new World(alliances, [first.Enterprise, second.Enterprise, first.University, second.University, former, stranger], members, callers, who.ToDictionary(w => w.Key, w => w.Organization));
+        return new World(alliances, [first.Enterprise, second.Enterprise, first.University, second.University, former, invited, declined, stranger],
+            members, invitations, callers, who.ToDictionary(w => w.Key, w => w.Organization));
     }
 
     /// <summary>A new alliance of this lead walked through the API to the state (returned: submitted, then returned to draft).</summary>
-    private static async Task<Alliance> WalkAsync(Actors lead, State target, bool returned, string chain, int year, string? formerMember)
+    private static async Task<Alliance> WalkAsync(Actors lead, State target, bool returned, string chain, int year,
+        (string Former, string Invited, string Declined)? others)
     {
         var request = new CreateAllianceRequest { Alliance = Actors.NewAlliance(chain: chain) };
         request.Alliance.FoundedDate = new Google.Type.Date { Year = year, Month = 3, Day = 1 };
         var alliance = await lead.Lead.CreateAllianceAsync(request);
         await lead.AddUniversityAsync(alliance);
-        if (formerMember is not null)
+        if (others is var (former, invited, declined))
         {
-            var member = await lead.Lead.AddMemberAsync(new AddMemberRequest
-            {
-                Parent = alliance.Name,
-                Member = new Member
-                {
-                    Organization = new Organization { CreditCode = formerMember, Name = "Former University", Kind = OrganizationKind.University },
-                    Role = Member.Types.Role.Member,
-                    JoinedDate = new Google.Type.Date { Year = 2024, Month = 1, Day = 1 },
-                },
-            });
+            var member = await lead.AddAcceptedAsync(alliance, former, "university", joined: new Google.Type.Date { Year = 2024, Month = 1, Day = 1 });
             await lead.Lead.RemoveMemberAsync(new RemoveMemberRequest { Name = member.Name });
+            await lead.InviteAsync(alliance, invited, Member.Types.Role.Member);
+            var refused = await lead.InviteAsync(alliance, declined, Member.Types.Role.Observer);
+            await lead.As(declined, "enterprise").DeclineMemberAsync(new DeclineMemberRequest { Name = refused.Name, Reason = "Not our field." });
         }
         if (target == State.Draft && !returned)
         {
@@ -245,10 +251,20 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
     }
 
     /// <summary>Callers around one fresh lead enterprise.</summary>
-    private sealed class Callers(ServiceHost service)
+    private sealed class Callers(AlliancesFixture fixture)
     {
-        public Actors Actors { get; } = new(service);
+        private readonly ServiceHost service = fixture.Service;
+        public Actors Actors { get; } = new(fixture);
         public DynamicClient Lead => service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise"));
+        public DynamicClient University => service.Client<DynamicClient>(Tokens.For(Actors.University, "university"));
+
+        /// <summary>Who else could send the invited university's answer: another person of it, the lead, and another enterprise.</summary>
+        public IReadOnlyList<(string, DynamicClient)> UniversityPeers =>
+        [
+            ("an editor of the university", service.Client<DynamicClient>(Tokens.For(Actors.University, "university", "editor"))),
+            ("the lead", service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise"))),
+            ("another enterprise", service.Client<DynamicClient>(Tokens.For(Actors.OtherEnterprise, "enterprise"))),
+        ];
         public DynamicClient Admin => service.Client<DynamicClient>(Tokens.Admin());
 
         /// <summary>Who else could send the lead's request: another person of the lead, and another enterprise.</summary>
@@ -336,11 +352,24 @@ public sealed class ContractSweepTests(AlliancesFixture fixture)
                 Parent = a.Name,
                 Member = new Member
                 {
-                    Organization = new Organization { CreditCode = Organizations.NewCode("12"), Name = "Another University", Kind = OrganizationKind.University },
+                    Organization = new Organization { CreditCode = await c.Actors.Directory.NewAsync("university") },
                     Role = Member.Types.Role.Member,
                 },
             };
             return new RequestIdCase(request, c.Lead, c.LeadPeers, () => c.StateOfAsync(a.Name));
+        },
+        ["AcceptMember"] = async c =>
+        {
+            var a = await c.Actors.CreateAsync();
+            var invited = await c.Actors.InviteUniversityAsync(a);
+            return new RequestIdCase(new AcceptMemberRequest { Name = invited.Name }, c.University, c.UniversityPeers, () => c.StateOfAsync(a.Name));
+        },
+        ["DeclineMember"] = async c =>
+        {
+            var a = await c.Actors.CreateAsync();
+            var invited = await c.Actors.InviteUniversityAsync(a);
+            return new RequestIdCase(new DeclineMemberRequest { Name = invited.Name, Reason = "Not now." }, c.University, c.UniversityPeers,
+                () => c.StateOfAsync(a.Name));
         },
         ["RemoveMember"] = async c =>
         {

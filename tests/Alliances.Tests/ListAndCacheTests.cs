@@ -11,7 +11,7 @@ namespace Collaboration.Alliances.Tests;
 
 public sealed class ListAndCacheTests(AlliancesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task ListAlliances_PagingWhileRowsAreInserted_NoDuplicatesNoGaps()
@@ -180,7 +180,7 @@ public sealed class CacheOutageTests(AlliancesFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task EveryMethod_WorksWithCacheServerStopped_AndCacheResumesAfterwards()
     {
-        var actors = new Actors(_service);
+        var actors = new Actors(_service, fixture.Directory);
         var warm = await actors.CreateAsync();
         await actors.Lead.GetAllianceAsync(new GetAllianceRequest { Name = warm.Name });
 
@@ -188,6 +188,11 @@ public sealed class CacheOutageTests(AlliancesFixture fixture) : IAsyncLifetime
 
         var alliance = await actors.CreateAsync();
         await actors.AddUniversityAsync(alliance);
+        var institute = await fixture.Directory.NewAsync("research_institute");
+        var declined = await actors.InviteAsync(alliance, institute);
+        await actors.As(institute, "research_institute").DeclineMemberAsync(new DeclineMemberRequest { Name = declined.Name, Reason = "Busy." });
+        var withdrawn = await actors.InviteAsync(alliance, institute);
+        await actors.Lead.RemoveMemberAsync(new RemoveMemberRequest { Name = withdrawn.Name });
         var updated = await actors.Lead.UpdateAllianceAsync(new UpdateAllianceRequest
         {
             Alliance = new Alliance { Name = alliance.Name, ShortName = "NoCache" },

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace Collaboration.Alliances.Tests;
 
 /// <summary>A replica whose database goes away answers UNAVAILABLE (retryable) and says nothing about its insides.</summary>
-public sealed class OutageTests
+public sealed class OutageTests(AlliancesFixture fixture)
 {
     [Fact]
     public async Task DatabaseDown_ReadsAndWritesUnavailable_WithoutInternals()
@@ -15,8 +15,8 @@ public sealed class OutageTests
         // Its own PostgreSQL: stopping the assembly's shared server would fail the tests running beside this one.
         var postgres = await PostgresServer.StartAsync();
         await using var service = await ServiceHost.StartAsync(b => b.AddAllianceServices(), a => a.MapCollaborationService<AlliancesGrpcService>(),
-            new Dictionary<string, string?> { ["ConnectionStrings:alliancesdb"] = postgres.ConnectionString("alliances") });
-        var lead = Organizations.NewCode("91");
+            new Dictionary<string, string?>(fixture.Directory.Settings) { ["ConnectionStrings:alliancesdb"] = postgres.ConnectionString("alliances") });
+        var lead = await fixture.Directory.NewAsync("enterprise");
         var client = service.Client<AllianceService.AllianceServiceClient>(Tokens.For(lead, "enterprise"));
         var created = await client.CreateAllianceAsync(new CreateAllianceRequest
         {

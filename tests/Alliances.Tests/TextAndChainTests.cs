@@ -11,7 +11,7 @@ namespace Collaboration.Alliances.Tests;
 /// <summary>The shared request check as a user meets it here: unstorable text and unknown industry chains are refused.</summary>
 public sealed class TextAndChainTests(AlliancesFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<long> AuditEntriesByAsync(string organization)
     {

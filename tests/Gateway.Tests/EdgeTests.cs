@@ -11,7 +11,8 @@ namespace Collaboration.Gateway.Tests;
 
 public sealed class EdgeTests(GatewayFixture fixture)
 {
-    private static string Owner(string subject) => Tokens.For(Organizations.NewCode(), "enterprise", "owner", subject);
+    /// <summary>An owner of a new enterprise, registered in the directory.</summary>
+    private string Owner(string subject) => Tokens.For(fixture.Directory.New("enterprise"), "enterprise", "owner", subject);
 
     private AllianceService.AllianceServiceClient Client(string? token) =>
         fixture.Gateway.Client<AllianceService.AllianceServiceClient>(token);

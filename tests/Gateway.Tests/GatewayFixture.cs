@@ -8,7 +8,7 @@ using Collaboration.TestSupport;
 
 namespace Collaboration.Gateway.Tests;
 
-/// <summary>The gateway in front of a real Alliances replica, with a small per-caller limit and body limit.</summary>
+/// <summary>The gateway in front of a real Alliances replica (asking the organisation directory, the real identity service), with a small per-caller limit and body limit.</summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
     // A burst well above the refill, so that a bucket per method or per protocol cannot hide behind refills.
@@ -18,6 +18,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public PostgresServer Postgres { get; private set; } = null!;
     public CacheServer Cache { get; private set; } = null!;
+    public DirectoryServer Directory { get; private set; } = null!;
     public ServiceHost Alliances { get; private set; } = null!;
     /// <summary>Default limits: every test's calls pass the rate limiter.</summary>
     public ServiceHost Gateway { get; private set; } = null!;
@@ -28,8 +29,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
+        Directory = await DirectoryServer.StartAsync(Postgres);
         Alliances = await ServiceHost.StartAsync(b => b.AddAllianceServices(), a => a.MapCollaborationService<AlliancesGrpcService>(),
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(Directory.Settings)
             {
                 ["ConnectionStrings:alliancesdb"] = Postgres.ConnectionString("alliances"),
                 ["ConnectionStrings:cache"] = Cache.ConnectionString,
@@ -68,6 +70,10 @@ public sealed class GatewayFixture : IAsyncLifetime
         if (Alliances is not null)
         {
             await Alliances.DisposeAsync();
+        }
+        if (Directory is not null)
+        {
+            await Directory.DisposeAsync();
         }
         Cache?.Dispose();
         if (Postgres is not null)

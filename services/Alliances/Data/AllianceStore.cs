@@ -1,6 +1,8 @@
 using System.Text;
 using Collaboration.Alliances.Model;
+using Collaboration.Common.V1;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Links;
 using Dapper;
 using Npgsql;
 using State = Collaboration.Alliances.V1.Alliance.Types.State;
@@ -9,7 +11,9 @@ namespace Collaboration.Alliances.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
 /// <param name="Shared">"Shared with me": only these granted records (null: no such filter).</param>
-public sealed record AllianceFilter(short State, string IndustryChain, string MemberCode, int FoundedYear, SharedRecords? Shared = null);
+/// <param name="InvitationsForMe">Only alliances with an invitation awaiting the caller's organisation's answer.</param>
+public sealed record AllianceFilter(short State, string IndustryChain, string MemberCode, int FoundedYear, SharedRecords? Shared = null,
+    bool InvitationsForMe = false);
 
 /// <summary>The alliances' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
 public sealed class AllianceStore(NpgsqlDataSource dataSource)
@@ -18,14 +22,16 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
 
     // The visibility rule's state sets come from Model/ and reach SQL as parameters: the rule is written once.
     private static readonly short[] PublicStates = [.. AllianceLifecycle.PublicStates.Select(s => (short)s)];
-    private static readonly short[] LeadOnlyStates = [.. AllianceAccess.LeadOnlyStates.Select(s => (short)s)];
+    private static readonly short[] LiveStates = [.. LinkConsent.LiveStates.Select(s => (short)s)];
+    private const short Active = (short)LinkState.Active;
+    private const short Invited = (short)LinkState.Invited;
 
     private const string AllianceColumns =
         "a.id, a.display_name, a.short_name, a.industry_chain, a.lead_code, a.lead_name, a.charter_summary, a.founded_date, " +
         "a.state, a.state_reason, a.member_count, a.create_time, a.update_time, a.version";
 
     private const string MemberColumns =
-        "id, alliance_id, credit_code, org_name, org_kind, role, joined_date, left_date, create_time";
+        "id, alliance_id, credit_code, org_name, org_kind, role, joined_date, left_date, create_time, state, answer_time, decline_reason";
 
     public async Task<AllianceRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -39,16 +45,17 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         connection.QuerySingleOrDefaultAsync<AllianceRow>(
             $"SELECT {AllianceColumns} FROM alliances a WHERE a.id = @id FOR UPDATE", new { id }, transaction);
 
-    public async Task<bool> IsCurrentMemberAsync(Guid allianceId, string creditCode, CancellationToken cancellationToken)
+    public async Task<bool> IsLinkedAsync(Guid allianceId, string creditCode, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await IsCurrentMemberAsync(connection, null, allianceId, creditCode);
+        return await IsLinkedAsync(connection, null, allianceId, creditCode);
     }
 
-    public static Task<bool> IsCurrentMemberAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid allianceId, string creditCode) =>
+    /// <summary>Whether the organisation is invited to or an active member of the alliance (a live link).</summary>
+    public static Task<bool> IsLinkedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid allianceId, string creditCode) =>
         connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM alliance_members WHERE alliance_id = @allianceId AND credit_code = @creditCode AND left_date IS NULL)",
-            new { allianceId, creditCode }, transaction);
+            "SELECT EXISTS (SELECT 1 FROM alliance_members WHERE alliance_id = @allianceId AND credit_code = @creditCode AND state = ANY(@live))",
+            new { allianceId, creditCode, live = LiveStates }, transaction);
 
     public static Task<AllianceRow> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AllianceRow row) =>
         connection.QuerySingleAsync<AllianceRow>(
@@ -101,9 +108,13 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         {
             sql.Append("""
                  AND (a.lead_code = @org OR a.state = ANY(@publicStates)
-                      OR (a.state <> ALL(@leadOnlyStates) AND EXISTS (SELECT 1 FROM alliance_members v
-                          WHERE v.alliance_id = a.id AND v.credit_code = @org AND v.left_date IS NULL)))
+                      OR EXISTS (SELECT 1 FROM alliance_members v
+                          WHERE v.alliance_id = a.id AND v.credit_code = @org AND v.state = ANY(@live)))
                 """);
+        }
+        if (filter.InvitationsForMe)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM alliance_members i WHERE i.alliance_id = a.id AND i.credit_code = @org AND i.state = @invited)");
         }
         if (filter.State != 0)
         {
@@ -115,7 +126,7 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         }
         if (filter.MemberCode.Length > 0)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM alliance_members m WHERE m.alliance_id = a.id AND m.credit_code = @member AND m.left_date IS NULL)");
+            sql.Append(" AND EXISTS (SELECT 1 FROM alliance_members m WHERE m.alliance_id = a.id AND m.credit_code = @member AND m.state = @active)");
         }
         if (filter.FoundedYear != 0)
         {
@@ -132,7 +143,9 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
         {
             org = caller.Organization,
             publicStates = PublicStates,
-            leadOnlyStates = LeadOnlyStates,
+            live = LiveStates,
+            invited = Invited,
+            active = Active,
             state = filter.State,
             chain = filter.IndustryChain,
             member = filter.MemberCode,
@@ -148,8 +161,8 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
     public static Task<MemberRow> InsertMemberAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemberRow row) =>
         connection.QuerySingleAsync<MemberRow>(
             $"""
-            INSERT INTO alliance_members (id, alliance_id, credit_code, org_name, org_kind, role, joined_date)
-            VALUES (@Id, @AllianceId, @CreditCode, @OrgName, @OrgKind, @Role, @JoinedDate)
+            INSERT INTO alliance_members (id, alliance_id, credit_code, org_name, org_kind, role, joined_date, state)
+            VALUES (@Id, @AllianceId, @CreditCode, @OrgName, @OrgKind, @Role, @JoinedDate, @State)
             RETURNING {MemberColumns}
             """, row, transaction);
 
@@ -158,27 +171,43 @@ public sealed class AllianceStore(NpgsqlDataSource dataSource)
             $"SELECT {MemberColumns} FROM alliance_members WHERE alliance_id = @allianceId AND id = @memberId FOR UPDATE",
             new { allianceId, memberId }, transaction);
 
-    public static Task<MemberRow> EndMembershipAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid memberId, DateOnly leftDate) =>
+    /// <summary>Accepted: active from the joined date the lead gave, or from <paramref name="today"/>.</summary>
+    public static Task<MemberRow> AcceptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid memberId, DateOnly today) =>
         connection.QuerySingleAsync<MemberRow>(
-            $"UPDATE alliance_members SET left_date = @leftDate WHERE id = @memberId RETURNING {MemberColumns}",
-            new { memberId, leftDate }, transaction);
+            $"""
+            UPDATE alliance_members SET state = @active, answer_time = now(), joined_date = coalesce(joined_date, @today)
+            WHERE id = @memberId RETURNING {MemberColumns}
+            """, new { memberId, today, active = Active }, transaction);
 
-    /// <summary>Kinds and roles of the current members: what approval checks.</summary>
+    public static Task<MemberRow> DeclineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid memberId, string reason) =>
+        connection.QuerySingleAsync<MemberRow>(
+            $"""
+            UPDATE alliance_members SET state = @declined, answer_time = now(), decline_reason = @reason
+            WHERE id = @memberId RETURNING {MemberColumns}
+            """, new { memberId, reason, declined = (short)LinkState.Declined }, transaction);
+
+    /// <summary>Withdrawn (no date) or left (with the date it ended).</summary>
+    public static Task<MemberRow> EndLinkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid memberId, LinkState state, DateOnly? leftDate) =>
+        connection.QuerySingleAsync<MemberRow>(
+            $"UPDATE alliance_members SET state = @state, left_date = @leftDate WHERE id = @memberId RETURNING {MemberColumns}",
+            new { memberId, state = (short)state, leftDate = leftDate?.ToDateTime(TimeOnly.MinValue) }, transaction);
+
+    /// <summary>Kinds (as registered) and roles of the active members: what approval checks.</summary>
     public static async Task<IReadOnlyList<(short Kind, short Role)>> CurrentMembersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid allianceId) =>
         (await connection.QueryAsync<(short, short)>(
-            "SELECT org_kind, role FROM alliance_members WHERE alliance_id = @allianceId AND left_date IS NULL",
-            new { allianceId }, transaction)).AsList();
+            "SELECT org_kind, role FROM alliance_members WHERE alliance_id = @allianceId AND state = @active",
+            new { allianceId, active = Active }, transaction)).AsList();
 
-    public async Task<IReadOnlyList<MemberRow>> ListMembersAsync(Guid allianceId, bool includeLeft, Guid? after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MemberRow>> ListMembersAsync(Guid allianceId, bool includeEnded, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<MemberRow>(new CommandDefinition(
             $"""
             SELECT {MemberColumns} FROM alliance_members
-            WHERE alliance_id = @allianceId AND (@includeLeft OR left_date IS NULL) AND id > @after
+            WHERE alliance_id = @allianceId AND (@includeEnded OR state = ANY(@live)) AND id > @after
             ORDER BY id LIMIT @limit
             """,
-            new { allianceId, includeLeft, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+            new { allianceId, includeEnded, live = LiveStates, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 

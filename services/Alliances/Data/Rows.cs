@@ -52,18 +52,27 @@ public sealed class MemberRow
     public string OrgName { get; init; } = "";
     public short OrgKind { get; init; }
     public short Role { get; init; }
-    public DateTime JoinedDate { get; init; }
+    /// <summary>Null while an invitation without a date awaits its answer: the acceptance date then.</summary>
+    public DateTime? JoinedDate { get; init; }
     public DateTime? LeftDate { get; init; }
     public DateTime CreateTime { get; init; }
+    public short State { get; init; }
+    public DateTime? AnswerTime { get; init; }
+    public string DeclineReason { get; init; } = "";
+
+    public LinkState LinkState => (LinkState)State;
 
     public Member ToProto() => new()
     {
         Name = AllianceNames.Member(AllianceId, Id),
         Organization = new Organization { CreditCode = CreditCode, Name = OrgName, Kind = (OrganizationKind)OrgKind },
         Role = (Member.Types.Role)Role,
-        JoinedDate = DateOnly.FromDateTime(JoinedDate).ToProto(),
+        JoinedDate = JoinedDate is { } joined ? DateOnly.FromDateTime(joined).ToProto() : null,
         LeftDate = LeftDate is { } left ? DateOnly.FromDateTime(left).ToProto() : null,
         CreateTime = Timestamp.FromDateTime(DateTime.SpecifyKind(CreateTime, DateTimeKind.Utc)),
+        State = LinkState,
+        AnswerTime = AnswerTime is { } answered ? Timestamp.FromDateTime(DateTime.SpecifyKind(answered, DateTimeKind.Utc)) : null,
+        DeclineReason = DeclineReason,
     };
 }
 

@@ -1,9 +1,9 @@
 // Alliances (alliances/{alliance}): read, list, create, edit, read the audit trail.
 //
 // RPC              | SQL: Data/AllianceStore.cs                             | rule: Model/
-// GetAlliance      | FindAsync (cached), IsCurrentMember…                   | AllianceAccess.CanRead
-// ListAlliances    | ListAsync                                              | AllianceAccess.CanRead's state sets (AllianceLifecycle.PublicStates, AllianceAccess.LeadOnlyStates)
-// CreateAlliance   | InsertAsync, InsertMemberAsync, AdjustMemberCountAsync | the lead joins as its first member
+// GetAlliance      | FindAsync (cached), IsLinkedAsync                      | AllianceAccess.CanRead
+// ListAlliances    | ListAsync                                              | AllianceAccess.CanRead's sets (AllianceLifecycle.PublicStates, LinkConsent.LiveStates)
+// CreateAlliance   | InsertAsync, InsertMemberAsync, AdjustMemberCountAsync | the lead (the caller's organisation, as the directory registers it) joins as its first, active member
 // UpdateAlliance   | LockAsync, UpdateDetailsAsync                          | AllianceLifecycle.IsEditable
 // ListAuditEntries | AuditLog.PageAsync (Shared)                            | lead and admins only
 
@@ -50,12 +50,13 @@ public sealed partial class AlliancesGrpcService
             violations.Range("founded_year", request.FoundedYear, 1900, 9999);
         }
         var fingerprint = Page.Fingerprint(request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear,
-            request.SharedWithMe);
+            request.SharedWithMe, request.InvitationsForMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, AllianceNames.CollectionId) : null;
-        var filter = new AllianceFilter((short)request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear, shared);
+        var filter = new AllianceFilter((short)request.State, request.IndustryChain, request.MemberCreditCode, request.FoundedYear, shared,
+            request.InvitationsForMe);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListAlliancesResponse { NextPageToken = next };
@@ -74,11 +75,6 @@ public sealed partial class AlliancesGrpcService
         {
             violations.CreditCode("alliance.lead_organization.credit_code", lead.CreditCode);
         }
-        if (lead is not null && lead.Kind is not (OrganizationKind.Unspecified or OrganizationKind.Enterprise))
-        {
-            violations.Add("alliance.lead_organization.kind", "the lead of an alliance is an enterprise.");
-        }
-        violations.Text("alliance.lead_organization.name", lead?.Name, MaxNameLength);
         if (alliance.State != State.Unspecified)
         {
             violations.Add("alliance.state", "is output only; a new alliance starts as a draft.");
@@ -89,10 +85,17 @@ public sealed partial class AlliancesGrpcService
         {
             ApiErrors.PermissionDenied("Alliances are created by an owner or editor of the lead enterprise.");
         }
-        var leadCode = string.IsNullOrEmpty(lead!.CreditCode) ? caller.Organization : lead.CreditCode;
+        var leadCode = string.IsNullOrEmpty(lead?.CreditCode) ? caller.Organization : lead.CreditCode;
         if (!caller.ActsFor(leadCode))
         {
             ApiErrors.PermissionDenied("An enterprise creates alliances led by its own organisation.");
+        }
+        // The lead's name and kind are the directory's, whatever the request typed.
+        var registered = await directory.LookupAsync(context, leadCode, "alliance.lead_organization.credit_code");
+        if (registered.Kind != OrganizationKind.Enterprise)
+        {
+            ApiErrors.FailedPrecondition("LEAD_NOT_ENTERPRISE",
+                $"{leadCode} is registered as {registered.Kind}; the lead of an alliance is an enterprise.");
         }
 
         var call = new WriteCall(nameof(CreateAlliance), caller, request, request.RequestId);
@@ -106,7 +109,7 @@ public sealed partial class AlliancesGrpcService
                 ShortName = alliance.ShortName.Trim(),
                 IndustryChain = alliance.IndustryChain.Trim(),
                 LeadCode = leadCode,
-                LeadName = lead.Name.Trim(),
+                LeadName = registered.Name,
                 CharterSummary = alliance.CharterSummary.Trim(),
                 FoundedDate = founded?.ToDateTime(TimeOnly.MinValue),
                 State = (short)State.Draft,
@@ -118,9 +121,10 @@ public sealed partial class AlliancesGrpcService
                 AllianceId = row.Id,
                 CreditCode = leadCode,
                 OrgName = row.LeadName,
-                OrgKind = (short)OrganizationKind.Enterprise,
+                OrgKind = (short)registered.Kind,
                 Role = (short)Member.Types.Role.Lead,
                 JoinedDate = (founded ?? Dates.Today).ToDateTime(TimeOnly.MinValue),
+                State = (short)LinkState.Active,
             });
             var created = await AllianceStore.AdjustMemberCountAsync(connection, transaction, row.Id, +1);
             var name = AllianceNames.Alliance(row.Id);

@@ -20,7 +20,8 @@ using Npgsql;
 namespace Collaboration.Alliances.Grpc;
 
 /// <summary>The Alliances API: each method validates, checks who may act, acts, and maps back.</summary>
-public sealed partial class AlliancesGrpcService(AllianceStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants) : AllianceService.AllianceServiceBase
+public sealed partial class AlliancesGrpcService(AllianceStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants,
+    OrganizationDirectory directory) : AllianceService.AllianceServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxShortNameLength = 50;
@@ -50,9 +51,9 @@ public sealed partial class AlliancesGrpcService(AllianceStore store, WriteRunne
         var lead = alliance.LeadOrganization.CreditCode;
         if (AllianceAccess.DecidedWithoutMembership(caller, lead, alliance.State))
         {
-            return AllianceAccess.CanRead(caller, lead, alliance.State, callerIsCurrentMember: false);
+            return AllianceAccess.CanRead(caller, lead, alliance.State, callerIsLinked: false);
         }
-        return AllianceAccess.CanRead(caller, lead, alliance.State, await store.IsCurrentMemberAsync(id, caller.Organization, cancellationToken));
+        return AllianceAccess.CanRead(caller, lead, alliance.State, await store.IsLinkedAsync(id, caller.Organization, cancellationToken));
     }
 
     /// <summary>The alliance when the caller may see it (by the visibility rule or a partner grant); NOT_FOUND otherwise.</summary>
@@ -70,7 +71,7 @@ public sealed partial class AlliancesGrpcService(AllianceStore store, WriteRunne
     private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, AllianceRow row)
     {
         var member = !AllianceAccess.DecidedWithoutMembership(caller, row.LeadCode, row.AllianceState)
-            && await AllianceStore.IsCurrentMemberAsync(connection, transaction, id, caller.Organization);
+            && await AllianceStore.IsLinkedAsync(connection, transaction, id, caller.Organization);
         return AllianceAccess.CanRead(caller, row.LeadCode, row.AllianceState, member);
     }
 
