@@ -9,7 +9,7 @@ namespace Collaboration.Labs.Tests;
 /// <summary>What may not be seen is NOT_FOUND, what may be seen but not done PERMISSION_DENIED.</summary>
 public sealed class AuthorizationTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task Draft_OtherOrganisation_CannotSeeItAnywhere()

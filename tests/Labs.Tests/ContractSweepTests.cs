@@ -29,7 +29,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         await using var own = await fixture.StartReplicaAsync("labs_sweep", fixture.Cache.ConnectionString);
         await ContractSweep.AllAsync("request_id of another caller", cases.Select(c => (c.Key, (Func<Task>)(async () =>
             await ContractSweep.RequestIdOfAnotherCallerRefusedAsync(Contract.FindMethodByName(c.Key),
-                await c.Value(new Callers(c.Key == nameof(LabService.LabServiceClient.CloseEvaluationCycle) ? own : fixture.Service)))))));
+                await c.Value(new Callers(c.Key == nameof(LabService.LabServiceClient.CloseEvaluationCycle) ? own : fixture.Service, fixture.Directory)))))));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         ContractSweep.AssertCovered("etag", ContractSweep.MethodsWithEtag(Contract).Select(m => m.Name), cases.Keys);
 
         await ContractSweep.AllAsync("stale etag", cases.Select(c => (c.Key, (Func<Task>)(async () =>
-            await ContractSweep.StaleEtagAbortedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture.Service)))))));
+            await ContractSweep.StaleEtagAbortedAsync(Contract.FindMethodByName(c.Key), await c.Value(new Callers(fixture.Service, fixture.Directory)))))));
     }
 
     [Fact]
@@ -48,7 +48,8 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         var world = await SeedAsync();
         var labs = world.Labs;
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var filters = new Dictionary<string, IReadOnlyList<(object Value, Func<Lab, bool> Matches)>>
+        // Each filter's match is of a platform, for the caller's organisation (null for an admin).
+        var filters = new Dictionary<string, IReadOnlyList<(object Value, Func<Lab, string?, bool> Matches)>>
         {
             ["kind"] = [.. Enum.GetValues<Kind>().Where(k => k != Kind.Unspecified).Select(k => Filter(k, l => l.Kind == k))],
             ["level"] = [.. Enum.GetValues<Level>().Where(v => v != Level.Unspecified).Select(v => Filter(v, l => l.Level == v))],
@@ -63,6 +64,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             // lists nothing for any caller, admins included: this pins that the filter never widens the visibility rule.
             // What a grant adds is covered with the real identity service in EndToEnd.Tests' grant tests.
             ["shared_with_me"] = [Filter(true, _ => false)],
+            ["invitations_for_me"] = [(true, (l, org) => org is not null && world.Invited[l.Name].Contains(org))],
         };
         var list = Contract.FindMethodByName(nameof(LabService.LabServiceClient.ListLabs));
         ContractSweep.AssertCovered("ListLabs filters", ContractSweep.Filters(list.InputType), filters.Keys);
@@ -112,7 +114,8 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             {
                 foreach (var (value, matches) in values)
                 {
-                    await AssertListMatchesAsync(client, list, ContractSweep.With(new ListLabsRequest(), field, value), $"{field}={value}", readable, labs, matches);
+                    await AssertListMatchesAsync(client, list, ContractSweep.With(new ListLabsRequest(), field, value), $"{field}={value}", readable, labs,
+                        l => matches(l, world.Organization[caller.Key]));
                 }
             }
 
@@ -202,7 +205,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         }
     }
 
-    private static (object, Func<Lab, bool>) Filter(object value, Func<Lab, bool> matches) => (value, matches);
+    private static (object, Func<Lab, string?, bool>) Filter(object value, Func<Lab, bool> matches) => (value, (l, _) => matches(l));
 
     private static async Task AssertListMatchesAsync(DynamicClient client, MethodDescriptor list, IMessage request, string what,
         Dictionary<string, IMessage> readable, IReadOnlyList<Lab> seeded, Func<Lab, bool> matches)
@@ -228,27 +231,29 @@ public sealed class ContractSweepTests(LabsFixture fixture)
     private static readonly int[] Cycles = [2020, 2021];
 
     private sealed record World(IReadOnlyList<Lab> Labs, IReadOnlyList<string> Organizations, IReadOnlyDictionary<string, HashSet<string>> CurrentPartners,
-        IReadOnlyDictionary<string, HashSet<int>> Cycles, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization,
+        IReadOnlyDictionary<string, HashSet<string>> Invited, IReadOnlyDictionary<string, HashSet<int>> Cycles, IReadOnlyDictionary<string, DynamicClient> Callers, IReadOnlyDictionary<string, string?> Organization,
         IReadOnlyList<Post> OrganizationPosts);
 
     /// <summary>
-    /// Two hosts with a platform in every state (and one returned to draft); the first host's platforms have a
-    /// current partner university and a former partner, the second host's another university. Operating
+    /// Two hosts with a platform in every state (and one returned to draft); the first host's platforms have an
+    /// active partner university, a former partner (accepted, then removed), an organisation invited and not yet
+    /// answering and one that declined; the second host's another active university. Operating
     /// platforms of the first host are evaluated for the first cycle; every platform that takes posts gets some.
     /// </summary>
     private async Task<World> SeedAsync()
     {
-        var first = new Actors(fixture.Service);
-        var second = new Actors(fixture.Service);
-        var former = Organizations.NewCode("12");
-        var stranger = Organizations.NewCode("91");
+        var first = new Actors(fixture);
+        var second = new Actors(fixture);
+        var others = new Others(await fixture.Directory.NewAsync("university"), await fixture.Directory.NewAsync("research_institute"),
+            await fixture.Directory.NewAsync("university"));
+        var stranger = await fixture.Directory.NewAsync("enterprise");
         var targets = Enum.GetValues<State>().Where(s => s != State.Unspecified).Select(s => (State: s, Returned: false)).Append((State: State.Draft, Returned: true)).ToList();
         var walks = new List<Task<Lab[]>>();
         foreach (var (host, index) in new[] { (first, 0), (second, 1) })
         {
             foreach (var (target, i) in targets.Select((t, i) => (t, i)))
             {
-                walks.Add(SeedOneAsync(host, target.State, target.Returned, (Kind)(1 + i % 3), Fields[index], index == 0 ? former : null, index == 0));
+                walks.Add(SeedOneAsync(host, target.State, target.Returned, (Kind)(1 + i % 3), Fields[index], index == 0 ? others : null, index == 0));
             }
         }
         var names = (await Task.WhenAll(walks)).SelectMany(l => l).Select(l => l.Name).ToList();
@@ -257,12 +262,14 @@ public sealed class ContractSweepTests(LabsFixture fixture)
 
         var labs = new List<Lab>();
         var partners = new Dictionary<string, HashSet<string>>();
+        var invited = new Dictionary<string, HashSet<string>>();
         var cycles = new Dictionary<string, HashSet<int>>();
         foreach (var name in names)
         {
             labs.Add(await first.Admin.GetLabAsync(new GetLabRequest { Name = name }));
             var listed = await first.Admin.ListLabPartnersAsync(new ListLabPartnersRequest { Parent = name, PageSize = 200 });
-            partners[name] = [.. listed.Partners.Select(p => p.Organization.CreditCode)];
+            partners[name] = [.. listed.Partners.Where(p => p.State == LinkState.Active).Select(p => p.Organization.CreditCode)];
+            invited[name] = [.. listed.Partners.Where(p => p.State == LinkState.Invited).Select(p => p.Organization.CreditCode)];
             var evaluations = await first.Admin.ListLabEvaluationsAsync(new ListLabEvaluationsRequest { Parent = name, PageSize = 200 });
             cycles[name] = [.. evaluations.Evaluations.Select(e => e.Cycle)];
         }
@@ -275,7 +282,10 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             ("host viewer", first.Enterprise, Tokens.For(first.Enterprise, "enterprise", "viewer")),
             ("another host", second.Enterprise, Tokens.For(second.Enterprise, "enterprise")),
             ("partner university", first.University, Tokens.For(first.University, "university")),
-            ("former partner", former, Tokens.For(former, "university")),
+            ("former partner", others.Former, Tokens.For(others.Former, "university")),
+            ("invited institute", others.Invited, Tokens.For(others.Invited, "research_institute")),
+            ("invited institute's viewer", others.Invited, Tokens.For(others.Invited, "research_institute", "viewer")),
+            ("declined university", others.Declined, Tokens.For(others.Declined, "university")),
             ("stranger", stranger, Tokens.For(stranger, "enterprise")),
         };
         var callers = who.ToDictionary(w => w.Key, w => service.Client<DynamicClient>(w.Token));
@@ -283,29 +293,33 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         foreach (var host in new[] { first, second })
         {
             organizationPosts.Add(await CreateOrganizationPostAsync(host));
-            organizationPosts.Add(await host.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = (await CreateOrganizationPostAsync(host)).Name, Appointment = Appointment() }));
+            organizationPosts.Add(await host.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = (await CreateOrganizationPostAsync(host)).Name, Appointment = Appointment(host.University) }));
             organizationPosts.Add(await host.Host.CloseOrganizationPostAsync(new CloseOrganizationPostRequest { Name = (await CreateOrganizationPostAsync(host)).Name }));
         }
-        return new World(labs, [first.Enterprise, second.Enterprise, first.University, second.University, former, stranger], partners, cycles, callers,
+        return new World(labs, [first.Enterprise, second.Enterprise, first.University, second.University, others.Former, others.Invited, others.Declined, stranger],
+            partners, invited, cycles, callers,
             who.ToDictionary(w => w.Key, w => w.Organization), organizationPosts);
     }
 
+    /// <summary>Organisations linked to the first host's platforms other than its active partner.</summary>
+    private sealed record Others(string Former, string Invited, string Declined);
+
     /// <summary>A new platform of this host walked to the state, with its partners and posts; an upgrade also yields the new application.</summary>
-    private static async Task<Lab[]> SeedOneAsync(Actors host, State target, bool returned, Kind kind, string field, string? formerPartner, bool evaluated)
+    private static async Task<Lab[]> SeedOneAsync(Actors host, State target, bool returned, Kind kind, string field, Others? others, bool evaluated)
     {
         var lab = await host.CreateAsync(kind, Level.Municipal, field);
         await host.AddUniversityAsync(lab);
-        if (formerPartner is not null)
+        if (others is not null)
         {
-            var partner = await host.Host.AddLabPartnerAsync(new AddLabPartnerRequest
-            {
-                Parent = lab.Name,
-                Partner = new Partner { Organization = new Organization { CreditCode = formerPartner, Name = "Former University", Kind = OrganizationKind.University } },
-            });
-            await host.Host.RemoveLabPartnerAsync(new RemoveLabPartnerRequest { Name = partner.Name });
+            var former = await host.InviteAsync(lab, others.Former);
+            await host.As(others.Former, "university").AcceptLabPartnerAsync(new AcceptLabPartnerRequest { Name = former.Name });
+            await host.Host.RemoveLabPartnerAsync(new RemoveLabPartnerRequest { Name = former.Name });
+            await host.InviteAsync(lab, others.Invited);
+            var declined = await host.InviteAsync(lab, others.Declined);
+            await host.As(others.Declined, "university").DeclineLabPartnerAsync(new DeclineLabPartnerRequest { Name = declined.Name, Reason = "No capacity." });
         }
         var open = await CreatePostAsync(host, lab);
-        var filled = await host.Host.FillLabPostAsync(new FillLabPostRequest { Name = (await CreatePostAsync(host, lab)).Name, Appointment = Appointment() });
+        var filled = await host.Host.FillLabPostAsync(new FillLabPostRequest { Name = (await CreatePostAsync(host, lab)).Name, Appointment = Appointment(host.University) });
         if (target is State.Operating)
         {
             await host.Host.CloseLabPostAsync(new CloseLabPostRequest { Name = open.Name });
@@ -353,10 +367,10 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             Post = new Post { Kind = Post.Types.Kind.SpeciallyAppointedProfessor, Field = "casting", Engagement = Post.Types.Engagement.ProjectBased },
         }).ResponseAsync;
 
-    private static Post.Types.Appointment Appointment() => new()
+    private static Post.Types.Appointment Appointment(string homeUniversity) => new()
     {
         PersonName = "Zhang Min",
-        HomeOrganization = new Organization { CreditCode = Organizations.NewCode("12"), Name = "Home University", Kind = OrganizationKind.University },
+        HomeOrganization = new Organization { CreditCode = homeUniversity },
         StartDate = new Google.Type.Date { Year = 2024, Month = 9, Day = 1 },
     };
 
@@ -391,9 +405,9 @@ public sealed class ContractSweepTests(LabsFixture fixture)
     }
 
     /// <summary>Callers around one fresh host enterprise.</summary>
-    private sealed class Callers(ServiceHost service)
+    private sealed class Callers(ServiceHost service, DirectoryServer directory)
     {
-        public Actors Actors { get; } = new(service);
+        public Actors Actors { get; } = new(service, directory);
         public DynamicClient Host => service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise"));
         public DynamicClient Admin => service.Client<DynamicClient>(Tokens.Admin());
 
@@ -402,6 +416,15 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         [
             ("an editor of the host", service.Client<DynamicClient>(Tokens.For(Actors.Enterprise, "enterprise", "editor"))),
             ("another enterprise", service.Client<DynamicClient>(Tokens.For(Actors.OtherEnterprise, "enterprise"))),
+        ];
+
+        public DynamicClient University => service.Client<DynamicClient>(Tokens.For(Actors.University, "university"));
+
+        /// <summary>Who else could send the invited university's answer: another of its people, and the host.</summary>
+        public IReadOnlyList<(string, DynamicClient)> UniversityPeers =>
+        [
+            ("an editor of the university", service.Client<DynamicClient>(Tokens.For(Actors.University, "university", "editor"))),
+            ("the host", Host),
         ];
 
         public (string, DynamicClient) OtherAdmin => ("another admin", service.Client<DynamicClient>(Tokens.Admin("second-admin@city")));
@@ -499,8 +522,21 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             return Transition(c, l, new AddLabPartnerRequest
             {
                 Parent = l.Name,
-                Partner = new Partner { Organization = new Organization { CreditCode = Organizations.NewCode("12"), Name = "Another University", Kind = OrganizationKind.University } },
+                Partner = new Partner { Organization = new Organization { CreditCode = c.Actors.University } },
             }, byHost: true);
+        },
+        ["AcceptLabPartner"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var invited = await c.Actors.InviteUniversityAsync(l);
+            return new RequestIdCase(new AcceptLabPartnerRequest { Name = invited.Name }, c.University, c.UniversityPeers, () => c.StateOfAsync(l.Name));
+        },
+        ["DeclineLabPartner"] = async c =>
+        {
+            var l = await c.Actors.CreateAsync();
+            var invited = await c.Actors.InviteUniversityAsync(l);
+            return new RequestIdCase(new DeclineLabPartnerRequest { Name = invited.Name, Reason = "Not this year." }, c.University, c.UniversityPeers,
+                () => c.StateOfAsync(l.Name));
         },
         ["RemoveLabPartner"] = async c =>
         {
@@ -528,7 +564,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         {
             var l = await c.Actors.CreateAsync();
             var post = await c.PostAsync(l);
-            return Transition(c, l, new FillLabPostRequest { Name = post.Name, Appointment = Appointment() }, byHost: true);
+            return Transition(c, l, new FillLabPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) }, byHost: true);
         },
         ["CloseLabPost"] = async c =>
         {
@@ -544,7 +580,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
         ["FillOrganizationPost"] = async c =>
         {
             var post = await c.OrganizationPostAsync();
-            return new RequestIdCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() }, c.Host, c.HostPeers,
+            return new RequestIdCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) }, c.Host, c.HostPeers,
                 () => c.OrganizationPostStateAsync(post.Name));
         },
         ["CloseOrganizationPost"] = async c =>
@@ -599,25 +635,25 @@ public sealed class ContractSweepTests(LabsFixture fixture)
             // An open post has had no earlier version; an etag it never had is as stale as one it had.
             var l = await c.Actors.CreateAsync();
             var post = await c.PostAsync(l);
-            return new EtagCase(new FillLabPostRequest { Name = post.Name, Appointment = Appointment() }, post.Etag + "0", c.Host, () => c.StateOfAsync(l.Name));
+            return new EtagCase(new FillLabPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) }, post.Etag + "0", c.Host, () => c.StateOfAsync(l.Name));
         },
         ["CloseLabPost"] = async c =>
         {
             var l = await c.Actors.CreateAsync();
             var post = await c.PostAsync(l);
-            await c.Actors.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = Appointment() });
+            await c.Actors.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) });
             return new EtagCase(new CloseLabPostRequest { Name = post.Name }, post.Etag, c.Host, () => c.StateOfAsync(l.Name));
         },
         ["FillOrganizationPost"] = async c =>
         {
             var post = await c.OrganizationPostAsync();
-            return new EtagCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() }, post.Etag + "0", c.Host,
+            return new EtagCase(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) }, post.Etag + "0", c.Host,
                 () => c.OrganizationPostStateAsync(post.Name));
         },
         ["CloseOrganizationPost"] = async c =>
         {
             var post = await c.OrganizationPostAsync();
-            await c.Actors.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment() });
+            await c.Actors.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = Appointment(c.Actors.University) });
             return new EtagCase(new CloseOrganizationPostRequest { Name = post.Name }, post.Etag, c.Host, () => c.OrganizationPostStateAsync(post.Name));
         },
     };

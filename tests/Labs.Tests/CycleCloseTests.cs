@@ -12,7 +12,7 @@ namespace Collaboration.Labs.Tests;
 /// </summary>
 public sealed class CycleCloseTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.CyclesService);
+    private readonly Actors _as = new(fixture.CyclesService, fixture.Directory);
 
     [Fact]
     public async Task CloseEvaluationCycle_WithAndWithoutFilings_OnlyUnfiledGetNotFiled()

@@ -9,7 +9,7 @@ namespace Collaboration.Labs.Tests;
 
 public sealed class EvaluationTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Theory]
     [InlineData(90, Band.Excellent, State.Operating)]

@@ -12,8 +12,9 @@ using Level = Collaboration.Labs.V1.Lab.Types.Level;
 namespace Collaboration.Labs.Tests;
 
 /// <summary>
-/// One PostgreSQL, one Garnet and two Labs replicas for the whole test assembly: the main one, and
-/// one on its own database for the tests that close evaluation cycles (a close touches every platform).
+/// One PostgreSQL, one Garnet, the real identity service as the organisation directory, and two Labs
+/// replicas for the whole test assembly: the main one, and one on its own database for the tests that
+/// close evaluation cycles (a close touches every platform). Every organisation a test invents is registered.
 /// </summary>
 public sealed class LabsFixture : IAsyncLifetime
 {
@@ -22,6 +23,7 @@ public sealed class LabsFixture : IAsyncLifetime
 
     public PostgresServer Postgres { get; private set; } = null!;
     public CacheServer Cache { get; private set; } = null!;
+    public DirectoryServer Directory { get; private set; } = null!;
     public ServiceHost Service { get; private set; } = null!;
     public ServiceHost CyclesService { get; private set; } = null!;
 
@@ -29,13 +31,14 @@ public sealed class LabsFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
+        Directory = await DirectoryServer.StartAsync(Postgres);
         Service = await StartReplicaAsync(Database, Cache.ConnectionString);
         CyclesService = await StartReplicaAsync(CyclesDatabase, Cache.ConnectionString);
     }
 
     public Task<ServiceHost> StartReplicaAsync(string database, string? cache) =>
         ServiceHost.StartAsync(b => b.AddLabServices(), a => a.MapCollaborationService<LabsGrpcService>(),
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(Directory.Settings)
             {
                 ["ConnectionStrings:labsdb"] = Postgres.ConnectionString(database),
                 ["ConnectionStrings:cache"] = cache,
@@ -68,6 +71,10 @@ public sealed class LabsFixture : IAsyncLifetime
         {
             await Service.DisposeAsync();
         }
+        if (Directory is not null)
+        {
+            await Directory.DisposeAsync();
+        }
         Cache?.Dispose();
         if (Postgres is not null)
         {
@@ -76,17 +83,31 @@ public sealed class LabsFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Organisations and clients that tests act as; each test makes its own so tests never share rows.</summary>
-public sealed class Actors(ServiceHost service)
+/// <summary>
+/// Organisations (registered in the directory) and clients that tests act as; each test makes its own so
+/// tests never share rows.
+/// </summary>
+public sealed class Actors(ServiceHost service, DirectoryServer directory)
 {
-    public string Enterprise { get; } = Organizations.NewCode("91");
-    public string OtherEnterprise { get; } = Organizations.NewCode("91");
-    public string University { get; } = Organizations.NewCode("12");
+    public Actors(LabsFixture fixture) : this(fixture.Service, fixture.Directory)
+    {
+    }
+
+    public DirectoryServer Directory => directory;
+    public string Enterprise { get; } = directory.New("enterprise");
+    public string OtherEnterprise { get; } = directory.New("enterprise");
+    public string University { get; } = directory.New("university");
 
     public LabService.LabServiceClient Host => service.Client<LabService.LabServiceClient>(Tokens.For(Enterprise, "enterprise"));
     public LabService.LabServiceClient HostViewer => service.Client<LabService.LabServiceClient>(Tokens.For(Enterprise, "enterprise", "viewer"));
     public LabService.LabServiceClient Other => service.Client<LabService.LabServiceClient>(Tokens.For(OtherEnterprise, "enterprise"));
     public LabService.LabServiceClient UniversityClient => service.Client<LabService.LabServiceClient>(Tokens.For(University, "university"));
+    public LabService.LabServiceClient UniversityEditor => service.Client<LabService.LabServiceClient>(Tokens.For(University, "university", "editor"));
+    public LabService.LabServiceClient UniversityViewer => service.Client<LabService.LabServiceClient>(Tokens.For(University, "university", "viewer"));
+
+    /// <summary>A client of any organisation's person.</summary>
+    public LabService.LabServiceClient As(string organization, string kind, string role = "owner") =>
+        service.Client<LabService.LabServiceClient>(Tokens.For(organization, kind, role));
     public LabService.LabServiceClient Admin => service.Client<LabService.LabServiceClient>(Tokens.Admin());
 
     public static Lab NewLab(Kind kind = Kind.EnterpriseTechnologyCenter, Level level = Level.Municipal, string field = "thin-strip-casting") => new()
@@ -94,7 +115,7 @@ public sealed class Actors(ServiceHost service)
         Kind = kind,
         Level = level,
         DisplayName = $"Test platform {Guid.NewGuid():N}",
-        HostOrganization = new Organization { Name = "Test Steel Co." },
+        HostOrganization = new Organization(),
         ResearchField = field,
         Director = new Lab.Types.Director { Name = "Li Wei", Title = "Professor" },
         ApplicationSummary = "Thin-strip casting of silicon steel.",
@@ -103,12 +124,22 @@ public sealed class Actors(ServiceHost service)
     public async Task<Lab> CreateAsync(Kind kind = Kind.EnterpriseTechnologyCenter, Level level = Level.Municipal, string field = "thin-strip-casting") =>
         await Host.CreateLabAsync(new CreateLabRequest { Lab = NewLab(kind, level, field) });
 
-    public Task<Partner> AddUniversityAsync(Lab lab) =>
+    /// <summary>The host invites the university: the link awaits its answer.</summary>
+    public Task<Partner> InviteUniversityAsync(Lab lab) => InviteAsync(lab, University);
+
+    public Task<Partner> InviteAsync(Lab lab, string organization) =>
         Host.AddLabPartnerAsync(new AddLabPartnerRequest
         {
             Parent = lab.Name,
-            Partner = new Partner { Organization = new Organization { CreditCode = University, Name = "Test University", Kind = OrganizationKind.University } },
+            Partner = new Partner { Organization = new Organization { CreditCode = organization } },
         }).ResponseAsync;
+
+    /// <summary>The university as an active partner: invited by the host, accepted by the university's owner.</summary>
+    public async Task<Partner> AddUniversityAsync(Lab lab)
+    {
+        var invited = await InviteUniversityAsync(lab);
+        return await UniversityClient.AcceptLabPartnerAsync(new AcceptLabPartnerRequest { Name = invited.Name });
+    }
 
     /// <summary>Through the reviews to the public notice.</summary>
     public async Task<Lab> InPublicNoticeAsync(Lab lab)

@@ -10,7 +10,7 @@ namespace Collaboration.Labs.Tests;
 
 public sealed class ListAndMetricsTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task ListLabs_Filters_KindLevelStateHostPartnerField()

@@ -16,7 +16,7 @@ namespace Collaboration.Labs.Tests;
 /// </summary>
 public sealed class ObjectLevelTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private static string Field() => $"field-{Guid.NewGuid():N}"[..20];
 
@@ -177,7 +177,7 @@ public sealed class ObjectLevelTests(LabsFixture fixture)
         await _as.Host.AddLabPartnerAsync(new AddLabPartnerRequest
         {
             Parent = lab.Name,
-            Partner = new Partner { Organization = new Organization { CreditCode = Organizations.NewCode("91"), Name = "Second Co.", Kind = OrganizationKind.Enterprise } },
+            Partner = new Partner { Organization = new Organization { CreditCode = await _as.Directory.NewAsync("enterprise") } },
         });
         await _as.Host.CreateLabPostAsync(new CreateLabPostRequest { Parent = lab.Name, Post = PostTests.NewPost() });
         await _as.Host.CreateLabPostAsync(new CreateLabPostRequest { Parent = lab.Name, Post = PostTests.NewPost() });
@@ -245,7 +245,7 @@ public sealed class ObjectLevelTests(LabsFixture fixture)
 /// </summary>
 public sealed class PropertyLevelTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     /// <summary>A patch that sets every output-only and ownership field to something else.</summary>
     private Lab Hostile(Lab lab) => new()

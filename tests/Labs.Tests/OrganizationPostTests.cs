@@ -9,7 +9,7 @@ namespace Collaboration.Labs.Tests;
 /// <summary>Chief posts an organisation sets up without a platform: organizations/{credit_code}/posts.</summary>
 public sealed class OrganizationPostTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private string Parent => $"organizations/{_as.Enterprise}";
 
@@ -90,7 +90,7 @@ public sealed class OrganizationPostTests(LabsFixture fixture)
     [Fact]
     public async Task ListOrganizationPosts_AcrossOrganisations_OpenPostsOfOthersAndAllOfOneself()
     {
-        var other = new Actors(fixture.Service);
+        var other = new Actors(fixture);
         var mineFilled = await FillAsync(await CreateAsync());
         var theirsOpen = await other.Host.CreateOrganizationPostAsync(new CreateOrganizationPostRequest
         {

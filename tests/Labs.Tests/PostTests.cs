@@ -8,7 +8,7 @@ namespace Collaboration.Labs.Tests;
 
 public sealed class PostTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     public static Post NewPost() => new()
     {

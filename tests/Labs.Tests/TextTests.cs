@@ -6,7 +6,7 @@ namespace Collaboration.Labs.Tests;
 /// <summary>The shared request check as a user meets it here: text a database cannot store is refused, naming the field.</summary>
 public sealed class TextTests(LabsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private Task<long> AuditEntriesAsync() =>
         fixture.ScalarAsync("SELECT count(*) FROM audit_entries WHERE actor_organization = @code", new { code = _as.Enterprise });

@@ -1,5 +1,7 @@
 using System.Text;
+using Collaboration.Common.V1;
 using Collaboration.Labs.Model;
+using Collaboration.Shared.Links;
 using Collaboration.Shared.Identity;
 using Dapper;
 using Npgsql;
@@ -9,7 +11,7 @@ namespace Collaboration.Labs.Data;
 
 /// <summary>Typed list filters; empty values mean "any".</summary>
 public sealed record LabFilter(short Kind, short Level, short State, string HostCode, string PartnerCode, string ResearchField,
-    int DueForEvaluationCycle, bool ConstructionOverdue, DateOnly Today, SharedRecords? Shared = null);
+    int DueForEvaluationCycle, bool ConstructionOverdue, DateOnly Today, SharedRecords? Shared = null, bool InvitationsForMe = false);
 
 /// <summary>The platforms' SQL. Reads open their own connection; writes take the caller's transaction.</summary>
 public sealed class LabStore(NpgsqlDataSource dataSource)
@@ -20,6 +22,11 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
     private static readonly short[] PublicStates = Codes(LabLifecycle.PublicStates);
     private static readonly short[] HostOnlyStates = Codes(LabRules.HostOnlyStates);
     private static readonly short[] EvaluatedStates = Codes(LabLifecycle.EvaluatedStates);
+    private static readonly short[] LiveLinkStates = Links(LinkConsent.LiveStates);
+    private static readonly short[] AllLinkStates = Links([.. LinkConsent.LiveStates, .. LinkConsent.EndedStates]);
+    private static readonly short[] CountedLinkStates = Links(Enum.GetValues<LinkState>().Where(LinkConsent.Counts));
+    private static readonly short[] ReadsInEveryStateLinks = Links(LabRules.ReadsInEveryState);
+    private static readonly short[] ReadsOnceSubmittedLinks = Links(LabRules.ReadsOnceSubmitted);
     private static readonly short[] ConstructionStates = Codes(LabLifecycle.ConstructionStates);
 
     private const string LabColumns =
@@ -27,7 +34,7 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         "l.director_title, l.application_summary, l.state, l.state_reason, l.accreditation_date, l.construction_deadline, " +
         "l.upgrade_of, l.superseded_by, l.partner_count, l.create_time, l.update_time, l.version";
 
-    private const string PartnerColumns = "id, lab_id, credit_code, org_name, org_kind, joined_date, left_date, create_time";
+    private const string PartnerColumns = "id, lab_id, credit_code, org_name, org_kind, joined_date, left_date, create_time, state, answer_time, decline_reason";
 
     private const string EvaluationColumns = "lab_id, cycle, score, band, remarks, create_time";
 
@@ -48,16 +55,17 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         connection.QuerySingleOrDefaultAsync<LabRow>(
             $"SELECT {LabColumns} FROM labs l WHERE l.id = @id FOR UPDATE", new { id }, transaction);
 
-    public async Task<bool> IsCurrentPartnerAsync(Guid labId, string creditCode, CancellationToken cancellationToken)
+    /// <summary>The organisation's live (invited or active) link to the platform, if any: there is at most one.</summary>
+    public async Task<LinkState?> LiveLinkAsync(Guid labId, string creditCode, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await IsCurrentPartnerAsync(connection, null, labId, creditCode);
+        return await LiveLinkAsync(connection, null, labId, creditCode);
     }
 
-    public static Task<bool> IsCurrentPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid labId, string creditCode) =>
-        connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM lab_partners WHERE lab_id = @labId AND credit_code = @creditCode AND left_date IS NULL)",
-            new { labId, creditCode }, transaction);
+    public static async Task<LinkState?> LiveLinkAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid labId, string creditCode) =>
+        (LinkState?)await connection.ExecuteScalarAsync<short?>(
+            "SELECT state FROM lab_partners WHERE lab_id = @labId AND credit_code = @creditCode AND state = ANY(@live) LIMIT 1",
+            new { labId, creditCode, live = LiveLinkStates }, transaction);
 
     public static Task<LabRow> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LabRow row) =>
         connection.QuerySingleAsync<LabRow>(
@@ -136,8 +144,9 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         {
             sql.Append("""
                  AND (l.host_code = @org OR l.state = ANY(@publicStates)
-                      OR (l.state <> ALL(@hostOnlyStates) AND EXISTS (SELECT 1 FROM lab_partners v
-                          WHERE v.lab_id = l.id AND v.credit_code = @org AND v.left_date IS NULL)))
+                      OR EXISTS (SELECT 1 FROM lab_partners v
+                          WHERE v.lab_id = l.id AND v.credit_code = @org
+                            AND (v.state = ANY(@everyStateLinks) OR (v.state = ANY(@submittedLinks) AND l.state <> ALL(@hostOnlyStates)))))
                 """);
         }
         if (filter.Kind != 0)
@@ -158,7 +167,11 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         }
         if (filter.PartnerCode.Length > 0)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM lab_partners p WHERE p.lab_id = l.id AND p.credit_code = @partner AND p.left_date IS NULL)");
+            sql.Append(" AND EXISTS (SELECT 1 FROM lab_partners p WHERE p.lab_id = l.id AND p.credit_code = @partner AND p.state = ANY(@counted))");
+        }
+        if (filter.InvitationsForMe)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM lab_partners i WHERE i.lab_id = l.id AND i.credit_code = @org AND i.state = @invited)");
         }
         if (filter.ResearchField.Length > 0)
         {
@@ -184,6 +197,10 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
             org = caller.Organization,
             publicStates = PublicStates,
             hostOnlyStates = HostOnlyStates,
+            everyStateLinks = ReadsInEveryStateLinks,
+            submittedLinks = ReadsOnceSubmittedLinks,
+            counted = CountedLinkStates,
+            invited = (short)LinkState.Invited,
             evaluatedStates = EvaluatedStates,
             constructionStates = ConstructionStates,
             kind = filter.Kind,
@@ -205,8 +222,8 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
     public static Task<PartnerRow> InsertPartnerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PartnerRow row) =>
         connection.QuerySingleAsync<PartnerRow>(
             $"""
-            INSERT INTO lab_partners (id, lab_id, credit_code, org_name, org_kind, joined_date)
-            VALUES (@Id, @LabId, @CreditCode, @OrgName, @OrgKind, @JoinedDate)
+            INSERT INTO lab_partners (id, lab_id, credit_code, org_name, org_kind, joined_date, state)
+            VALUES (@Id, @LabId, @CreditCode, @OrgName, @OrgKind, @JoinedDate, @State)
             RETURNING {PartnerColumns}
             """, row, transaction);
 
@@ -215,21 +232,38 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
             $"SELECT {PartnerColumns} FROM lab_partners WHERE lab_id = @labId AND id = @partnerId FOR UPDATE",
             new { labId, partnerId }, transaction);
 
-    public static Task<PartnerRow> EndPartnershipAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId, DateOnly leftDate) =>
+    /// <summary>
+    /// Moves a link to <paramref name="state"/>: an answer stamps answer_time (an acceptance also sets the joined date
+    /// when the host gave none), an end sets <paramref name="leftDate"/>.
+    /// </summary>
+    public static Task<PartnerRow> SetLinkStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId,
+        LinkState state, bool answered, DateOnly? joinedIfUnset, DateOnly? leftDate, string declineReason) =>
         connection.QuerySingleAsync<PartnerRow>(
-            $"UPDATE lab_partners SET left_date = @leftDate WHERE id = @partnerId RETURNING {PartnerColumns}",
-            new { partnerId, leftDate = leftDate.ToDateTime(TimeOnly.MinValue) }, transaction);
+            $"""
+            UPDATE lab_partners SET state = @state,
+                answer_time = CASE WHEN @answered THEN now() ELSE answer_time END,
+                joined_date = COALESCE(joined_date, @joinedIfUnset::date), left_date = COALESCE(@leftDate::date, left_date),
+                decline_reason = @declineReason
+            WHERE id = @partnerId RETURNING {PartnerColumns}
+            """,
+            new
+            {
+                partnerId, state = (short)state, answered, declineReason,
+                joinedIfUnset = joinedIfUnset?.ToDateTime(TimeOnly.MinValue), leftDate = leftDate?.ToDateTime(TimeOnly.MinValue),
+            }, transaction);
 
-    public async Task<IReadOnlyList<PartnerRow>> ListPartnersAsync(Guid labId, bool includeLeft, Guid? after, int limit, CancellationToken cancellationToken)
+    /// <summary>The live links (invited or active), and with <paramref name="includeEnded"/> the ended ones too.</summary>
+    public async Task<IReadOnlyList<PartnerRow>> ListPartnersAsync(Guid labId, bool includeEnded, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PartnerRow>(new CommandDefinition(
             $"""
             SELECT {PartnerColumns} FROM lab_partners
-            WHERE lab_id = @labId AND (@includeLeft OR left_date IS NULL) AND id > @after
+            WHERE lab_id = @labId AND state = ANY(@states) AND id > @after
             ORDER BY id LIMIT @limit
             """,
-            new { labId, includeLeft, after = after ?? Guid.Empty, limit }, cancellationToken: cancellationToken));
+            new { labId, states = includeEnded ? AllLinkStates : LiveLinkStates, after = after ?? Guid.Empty, limit },
+            cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -359,6 +393,8 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
     }
 
     private static short[] Codes(IEnumerable<State> states) => [.. states.Select(s => (short)s)];
+
+    private static short[] Links(IEnumerable<LinkState> states) => [.. states.Select(s => (short)s)];
 
     /// <summary>Platforms per kind × level × state: what the gauge reports.</summary>
     public IReadOnlyList<(short Kind, short Level, short State, long Count)> Counts()

@@ -64,17 +64,25 @@ public sealed class PartnerRow
     public string CreditCode { get; init; } = "";
     public string OrgName { get; init; } = "";
     public short OrgKind { get; init; }
-    public DateTime JoinedDate { get; init; }
+    public DateTime? JoinedDate { get; init; }
     public DateTime? LeftDate { get; init; }
     public DateTime CreateTime { get; init; }
+    public short State { get; init; }
+    public DateTime? AnswerTime { get; init; }
+    public string DeclineReason { get; init; } = "";
+
+    public LinkState LinkState => (LinkState)State;
 
     public Partner ToProto() => new()
     {
         Name = LabNames.Partner(LabId, Id),
         Organization = new Organization { CreditCode = CreditCode, Name = OrgName, Kind = (OrganizationKind)OrgKind },
-        JoinedDate = DateOnly.FromDateTime(JoinedDate).ToProto(),
+        JoinedDate = JoinedDate is { } joined ? DateOnly.FromDateTime(joined).ToProto() : null,
         LeftDate = LeftDate is { } left ? DateOnly.FromDateTime(left).ToProto() : null,
         CreateTime = Timestamps.Utc(CreateTime),
+        State = LinkState,
+        AnswerTime = AnswerTime is { } answered ? Timestamps.Utc(answered) : null,
+        DeclineReason = DeclineReason,
     };
 }
 

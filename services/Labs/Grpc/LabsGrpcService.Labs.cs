@@ -1,9 +1,9 @@
 // Platforms (labs/{lab}): read, list, apply, edit the application, read the audit trail.
 //
 // RPC                 | SQL: Data/LabStore.cs                 | rule: Model/
-// GetLab              | FindAsync (cached), IsCurrentPartner… | LabRules.CanRead
+// GetLab              | FindAsync (cached), LiveLinkAsync     | LabRules.CanRead
 // ListLabs            | ListAsync                             | LabRules.CanRead's state sets, LabLifecycle.EvaluatedStates, .ConstructionStates
-// CreateLab           | InsertAsync                           | LabRules.CanHost
+// CreateLab           | InsertAsync                           | LabRules.CanHost (of the host's registered kind)
 // UpdateLab           | LockAsync, UpdateDetailsAsync         | LabLifecycle.IsEditable
 // ListLabAuditEntries | AuditLog.PageAsync (Shared)           | host and admins only
 
@@ -55,13 +55,14 @@ public sealed partial class LabsGrpcService
             violations.Range("due_for_evaluation_cycle", request.DueForEvaluationCycle, FirstCycle, 9999);
         }
         var fingerprint = Page.Fingerprint(request.Kind, request.Level, request.State, request.HostCreditCode, request.PartnerCreditCode,
-            request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, request.SharedWithMe);
+            request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, request.SharedWithMe, request.InvitationsForMe);
         var after = Page.AfterGuid(request.PageToken, fingerprint, violations);
         violations.ThrowIfAny();
 
         var shared = request.SharedWithMe ? await grants.SharedWithCallerAsync(context, caller, LabNames.CollectionId) : null;
         var filter = new LabFilter((short)request.Kind, (short)request.Level, (short)request.State, request.HostCreditCode,
-            request.PartnerCreditCode, request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, Dates.Today, shared);
+            request.PartnerCreditCode, request.ResearchField, request.DueForEvaluationCycle, request.ConstructionOverdue, Dates.Today, shared,
+            request.InvitationsForMe);
         var rows = await store.ListAsync(caller, filter, after, size + 1, context.CancellationToken);
         var (items, next) = Page.Slice(rows, size, r => r.Id.ToString("D"), fingerprint);
         var response = new ListLabsResponse { NextPageToken = next };
@@ -77,21 +78,12 @@ public sealed partial class LabsGrpcService
         violations.DefinedEnum("lab.kind", lab.Kind);
         violations.DefinedEnum("lab.level", lab.Level);
         ValidateDetails(lab, violations, "lab.");
-        var host = lab.HostOrganization ?? new Organization();
-        if (host.CreditCode.Length > 0)
+        // Only the credit code counts: the host's name and kind are the directory's, whatever the request says.
+        var hostField = "lab.host_organization.credit_code";
+        var hostCode = lab.HostOrganization is { CreditCode.Length: > 0 } given ? given.CreditCode : caller.Organization;
+        if (lab.HostOrganization is { CreditCode.Length: > 0 })
         {
-            violations.CreditCode("lab.host_organization.credit_code", host.CreditCode);
-        }
-        violations.Text("lab.host_organization.name", host.Name, MaxNameLength);
-        violations.DefinedEnum("lab.host_organization.kind", host.Kind, required: false);
-        var hostKind = host.Kind == OrganizationKind.Unspecified ? caller.OrganizationKind : host.Kind;
-        // An unknown host kind (an admin, or a token without org_kind) is refused below as PERMISSION_DENIED.
-        if (lab.Kind != Lab.Types.Kind.Unspecified && hostKind != OrganizationKind.Unspecified
-            && Enum.IsDefined(lab.Kind) && Enum.IsDefined(host.Kind) && !LabRules.CanHost(lab.Kind, hostKind))
-        {
-            violations.Add("lab.host_organization.kind", lab.Kind == Lab.Types.Kind.EnterpriseTechnologyCenter
-                ? "an enterprise technology centre is hosted by an enterprise."
-                : "a key laboratory or engineering research centre is hosted by an enterprise, university or research institute.");
+            violations.CreditCode(hostField, hostCode);
         }
         if (lab.State != State.Unspecified)
         {
@@ -99,11 +91,16 @@ public sealed partial class LabsGrpcService
         }
         violations.ThrowIfAny();
 
-        var hostCode = string.IsNullOrEmpty(host.CreditCode) ? caller.Organization : host.CreditCode;
-        if (caller.IsAdmin || !caller.CanWrite || !caller.ActsFor(hostCode) || caller.OrganizationKind != hostKind
-            || hostKind == OrganizationKind.Unspecified)
+        if (caller.IsAdmin || !caller.CanWrite || hostCode.Length == 0 || !caller.ActsFor(hostCode))
         {
             ApiErrors.PermissionDenied("Platforms are applied for by an owner or editor of the host organisation, for their own organisation.");
+        }
+        var host = await directory.LookupAsync(context, hostCode, hostField);
+        if (!LabRules.CanHost(lab.Kind, host.Kind))
+        {
+            ApiErrors.InvalidArgument("lab.kind", lab.Kind == Lab.Types.Kind.EnterpriseTechnologyCenter
+                ? $"an enterprise technology centre is hosted by an enterprise; {hostCode} is registered as {host.Kind}."
+                : $"a key laboratory or engineering research centre is hosted by an enterprise, university or research institute; {hostCode} is registered as {host.Kind}.");
         }
 
         var call = new WriteCall(nameof(CreateLab), caller, request, request.RequestId);
@@ -115,9 +112,9 @@ public sealed partial class LabsGrpcService
                 Kind = (short)lab.Kind,
                 Level = (short)lab.Level,
                 DisplayName = lab.DisplayName.Trim(),
-                HostCode = hostCode,
-                HostName = host.Name.Trim(),
-                HostKind = (short)hostKind,
+                HostCode = host.CreditCode,
+                HostName = host.Name,
+                HostKind = (short)host.Kind,
                 ResearchField = lab.ResearchField.Trim(),
                 DirectorName = lab.Director?.Name.Trim() ?? "",
                 DirectorTitle = lab.Director?.Title.Trim() ?? "",

@@ -3,10 +3,10 @@
 // its own audit trail.
 //
 // RPC                              | SQL: Data/LabStore.cs              | rule: Model/
-// CreateOrganizationPost           | InsertPostAsync                    | the caller's own organisation, owner or editor
+// CreateOrganizationPost           | InsertPostAsync                    | the caller's own organisation (registered), owner or editor
 // GetOrganizationPost              | FindOrganizationPostAsync          | PostRules.CanRead
 // ListOrganizationPosts            | ListOrganizationPostsAsync         | PostRules.PublicStates (as a parameter)
-// FillOrganizationPost             | LockPostAsync, FillPostAsync       | PostLifecycle.Next
+// FillOrganizationPost             | LockPostAsync, FillPostAsync       | PostLifecycle.Next; the home organisation from the directory
 // CloseOrganizationPost            | LockPostAsync, SetPostStateAsync   | PostLifecycle.Next
 // ListOrganizationPostAuditEntries | AuditLog.PageAsync (Shared)        | the organisation and admins only
 
@@ -32,6 +32,8 @@ public sealed partial class LabsGrpcService
         var violations = new FieldViolations().RequestId(request.RequestId);
         ValidateNewPost(post, violations, nameof(FillOrganizationPost));
         violations.ThrowIfAny();
+        // The parent is an organisation the directory knows, not only a well-formed code.
+        await directory.LookupAsync(context, code, "parent");
 
         var call = new WriteCall(nameof(CreateOrganizationPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
@@ -86,7 +88,7 @@ public sealed partial class LabsGrpcService
         {
             violations.Add("name", "must look like organizations/{credit_code}/posts/{post}.");
         }
-        var appointment = ValidateAppointment(request.Appointment, violations);
+        var appointment = await ValidateAppointmentAsync(context, request.Appointment, violations);
 
         var call = new WriteCall(nameof(FillOrganizationPost), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>

@@ -1,9 +1,11 @@
-// Partners (labs/{lab}/partners): dated links to partner universities and institutes; history is kept.
+// Partners (labs/{lab}/partners): dated links the partner consents to (Shared/Links/LinkConsent.cs); history is kept.
 //
-// RPC              | SQL: Data/LabStore.cs                                           | rule: Model/
-// AddLabPartner    | InsertPartnerAsync, AdjustPartnerCountAsync                     | LabLifecycle.IsFinal
-// RemoveLabPartner | LockPartnerAsync, EndPartnershipAsync, AdjustPartnerCountAsync | -
-// ListLabPartners  | ListPartnersAsync                                               | LabRules.CanRead (of the platform)
+// RPC               | SQL: Data/LabStore.cs                                           | rule
+// AddLabPartner     | InsertPartnerAsync (INVITED)                                    | the directory; LabLifecycle.IsFinal
+// AcceptLabPartner  | LockPartnerAsync, SetLinkStateAsync, AdjustPartnerCountAsync    | LinkConsent.MayAct, .Next (Accept)
+// DeclineLabPartner | LockPartnerAsync, SetLinkStateAsync                             | LinkConsent.MayAct, .Next (Decline)
+// RemoveLabPartner  | LockPartnerAsync, SetLinkStateAsync, AdjustPartnerCountAsync    | LinkConsent.RemovalBy: withdraw, remove or leave
+// ListLabPartners   | ListPartnersAsync                                               | LabRules.CanRead (of the platform)
 
 using Collaboration.Common.V1;
 using Collaboration.Labs.Data;
@@ -12,7 +14,9 @@ using Collaboration.Labs.V1;
 using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Links;
 using Collaboration.Shared.Paging;
+using Google.Protobuf;
 using Grpc.Core;
 using Npgsql;
 
@@ -25,12 +29,12 @@ public sealed partial class LabsGrpcService
         var caller = Caller.From(context);
         var id = ParseLabName(request.Parent, "parent");
         var partner = request.Partner ?? new Partner();
+        const string codeField = "partner.organization.credit_code";
         var violations = new FieldViolations().RequestId(request.RequestId);
-        violations.CreditCode("partner.organization.credit_code", partner.Organization?.CreditCode);
-        violations.Text("partner.organization.name", partner.Organization?.Name, MaxNameLength);
-        violations.DefinedEnum("partner.organization.kind", partner.Organization?.Kind ?? OrganizationKind.Unspecified);
-        var joined = ParseDate(partner.JoinedDate, "partner.joined_date", violations) ?? Dates.Today;
+        violations.CreditCode(codeField, partner.Organization?.CreditCode);
+        var joined = ParseDate(partner.JoinedDate, "partner.joined_date", violations);
         violations.ThrowIfAny();
+        var invited = await directory.LookupAsync(context, partner.Organization!.CreditCode, codeField);
 
         var name = LabNames.Lab(id);
         var call = new WriteCall(nameof(AddLabPartner), caller, request, request.RequestId);
@@ -45,7 +49,7 @@ public sealed partial class LabsGrpcService
             {
                 ApiErrors.InvalidState(name, nameof(AddLabPartner), row.LabState.ToString());
             }
-            if (partner.Organization!.CreditCode == row.HostCode)
+            if (invited.CreditCode == row.HostCode)
             {
                 ApiErrors.FailedPrecondition("HOST_IS_NOT_A_PARTNER", $"{row.HostCode} hosts {name}; it cannot also be its partner.");
             }
@@ -56,21 +60,79 @@ public sealed partial class LabsGrpcService
                 {
                     Id = Guid.CreateVersion7(),
                     LabId = id,
-                    CreditCode = partner.Organization.CreditCode,
-                    OrgName = partner.Organization.Name.Trim(),
-                    OrgKind = (short)partner.Organization.Kind,
-                    JoinedDate = joined.ToDateTime(TimeOnly.MinValue),
+                    CreditCode = invited.CreditCode,
+                    OrgName = invited.Name,
+                    OrgKind = (short)invited.Kind,
+                    JoinedDate = joined?.ToDateTime(TimeOnly.MinValue),
+                    State = (short)LinkState.Invited,
                 });
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                ApiErrors.AlreadyExists($"{partner.Organization.CreditCode} is already a current partner of {name}.");
+                ApiErrors.AlreadyExists($"{invited.CreditCode} is already invited to or a partner of {name}.");
                 throw;
             }
-            await LabStore.AdjustPartnerCountAsync(connection, transaction, id, +1);
             await AuditLog.WriteAsync(connection, transaction, caller, name, LabNames.Partner(id, added.Id), nameof(AddLabPartner),
-                row.LabState.ToString(), row.LabState.ToString(), added.CreditCode);
+                "", LinkState.Invited.ToString(), $"{added.CreditCode} invited");
             return added.ToProto();
+        }, [CacheKey(id)], context.CancellationToken);
+    }
+
+    public override Task<Partner> AcceptLabPartner(AcceptLabPartnerRequest request, ServerCallContext context) =>
+        AnswerAsync(request, request.Name, request.RequestId, LinkAction.Accept, null, context);
+
+    public override Task<Partner> DeclineLabPartner(DeclineLabPartnerRequest request, ServerCallContext context) =>
+        AnswerAsync(request, request.Name, request.RequestId, LinkAction.Decline, request.Reason, context);
+
+    /// <summary>The invited organisation's answer: only its own owners and editors give it, never the host or an admin.</summary>
+    private async Task<Partner> AnswerAsync(IMessage request, string partnerName, string requestId, LinkAction action, string? reason,
+        ServerCallContext context)
+    {
+        var caller = Caller.From(context);
+        var violations = new FieldViolations().RequestId(requestId);
+        if (!LabNames.TryParseChild(partnerName, LabNames.Partners, out var id, out var partnerId))
+        {
+            violations.Add("name", "must look like labs/{lab}/partners/{partner}.");
+        }
+        if (reason is not null)
+        {
+            violations.Text("reason", reason, MaxDeclineReasonLength);
+        }
+        violations.ThrowIfAny();
+
+        var name = LabNames.Lab(id);
+        var method = action == LinkAction.Accept ? nameof(AcceptLabPartner) : nameof(DeclineLabPartner);
+        var call = new WriteCall(method, caller, request, requestId);
+        return await writes.RunAsync(call, async (connection, transaction) =>
+        {
+            var row = await LockVisibleAsync(context, connection, transaction, caller, id, partnerName);
+            var partner = await LabStore.LockPartnerAsync(connection, transaction, id, partnerId);
+            if (partner is null)
+            {
+                ApiErrors.NotFound(partnerName);
+            }
+            if (!LinkConsent.MayAct(caller, action, partner.CreditCode, caller.CanEditFor(row.HostCode)))
+            {
+                ApiErrors.PermissionDenied($"Only an owner or editor of {partner.CreditCode} may answer its invitation to {name}.");
+            }
+            if (LinkConsent.Next(partner.LinkState, action) is not { } next)
+            {
+                ApiErrors.InvalidState(partnerName, method, partner.LinkState.ToString());
+                return null!;
+            }
+            if (action == LinkAction.Accept && LabLifecycle.IsFinal(row.LabState))
+            {
+                ApiErrors.InvalidState(name, method, row.LabState.ToString());
+            }
+            var answered = await LabStore.SetLinkStateAsync(connection, transaction, partnerId, next, answered: true,
+                joinedIfUnset: action == LinkAction.Accept ? Dates.Today : null, leftDate: null, declineReason: reason?.Trim() ?? "");
+            if (LinkConsent.Counts(next))
+            {
+                await LabStore.AdjustPartnerCountAsync(connection, transaction, id, +1);
+            }
+            await AuditLog.WriteAsync(connection, transaction, caller, name, partnerName, method,
+                partner.LinkState.ToString(), next.ToString(), reason is null ? partner.CreditCode : $"{partner.CreditCode}: {reason.Trim()}");
+            return answered.ToProto();
         }, [CacheKey(id)], context.CancellationToken);
     }
 
@@ -82,7 +144,7 @@ public sealed partial class LabsGrpcService
         {
             violations.Add("name", "must look like labs/{lab}/partners/{partner}.");
         }
-        var left = ParseDate(request.LeftDate, "left_date", violations) ?? Dates.Today;
+        var left = ParseDate(request.LeftDate, "left_date", violations);
         violations.ThrowIfAny();
 
         var name = LabNames.Lab(id);
@@ -95,22 +157,49 @@ public sealed partial class LabsGrpcService
             {
                 ApiErrors.NotFound(request.Name);
             }
-            if (!caller.CanEditFor(row.HostCode))
+            // The partner itself leaves; anyone else is the host withdrawing an invitation or removing a partner.
+            var action = LinkConsent.RemovalBy(caller.ActsFor(partner.CreditCode), partner.LinkState);
+            if (!LinkConsent.MayAct(caller, action, partner.CreditCode, caller.CanEditFor(row.HostCode)))
             {
-                ApiErrors.PermissionDenied($"Only an owner or editor of the host organisation may change the partners of {name}.");
+                ApiErrors.PermissionDenied(action == LinkAction.Leave
+                    ? $"Only an owner or editor of {partner.CreditCode} may take it out of {name}."
+                    : $"Only an owner or editor of the host organisation may change the partners of {name}.");
             }
-            if (partner.LeftDate is not null)
+            if (LinkConsent.Next(partner.LinkState, action) is not { } next)
             {
-                ApiErrors.FailedPrecondition("ALREADY_LEFT", $"{request.Name} already left the platform.");
+                ApiErrors.InvalidState(request.Name, nameof(RemoveLabPartner), partner.LinkState.ToString());
+                return null!;
             }
-            if (left < DateOnly.FromDateTime(partner.JoinedDate))
+            DateOnly? leftDate = null;
+            if (action == LinkAction.Withdraw)
             {
-                ApiErrors.InvalidArgument("left_date", "must not be before the joined date.");
+                if (left is not null)
+                {
+                    ApiErrors.InvalidArgument("left_date", "an invitation that is withdrawn was never joined; leave left_date unset.");
+                }
             }
-            var ended = await LabStore.EndPartnershipAsync(connection, transaction, partnerId, left);
-            await LabStore.AdjustPartnerCountAsync(connection, transaction, id, -1);
+            else
+            {
+                leftDate = left ?? Dates.Today;
+                if (partner.JoinedDate is { } joined && leftDate < DateOnly.FromDateTime(joined))
+                {
+                    ApiErrors.InvalidArgument("left_date", "must not be before the joined date.");
+                }
+            }
+            var ended = await LabStore.SetLinkStateAsync(connection, transaction, partnerId, next, answered: false,
+                joinedIfUnset: null, leftDate: leftDate, declineReason: partner.DeclineReason);
+            if (LinkConsent.Counts(partner.LinkState))
+            {
+                await LabStore.AdjustPartnerCountAsync(connection, transaction, id, -1);
+            }
+            var detail = action switch
+            {
+                LinkAction.Withdraw => $"invitation of {partner.CreditCode} withdrawn",
+                LinkAction.Leave => $"{partner.CreditCode} left on {leftDate:yyyy-MM-dd}",
+                _ => $"{partner.CreditCode} removed on {leftDate:yyyy-MM-dd}",
+            };
             await AuditLog.WriteAsync(connection, transaction, caller, name, request.Name, nameof(RemoveLabPartner),
-                row.LabState.ToString(), row.LabState.ToString(), $"{partner.CreditCode} left on {left:yyyy-MM-dd}");
+                partner.LinkState.ToString(), next.ToString(), detail);
             return ended.ToProto();
         }, [CacheKey(id)], context.CancellationToken);
     }

@@ -5,7 +5,7 @@
 // RPC           | SQL: Data/LabStore.cs            | rule: Model/
 // CreateLabPost | InsertPostAsync                  | LabLifecycle.IsFinal
 // ListLabPosts  | ListPostsAsync                   | LabRules.CanRead (of the platform)
-// FillLabPost   | LockPostAsync, FillPostAsync     | PostLifecycle.Next
+// FillLabPost   | LockPostAsync, FillPostAsync     | PostLifecycle.Next; the home organisation from the directory
 // CloseLabPost  | LockPostAsync, SetPostStateAsync | PostLifecycle.Next
 
 using Collaboration.Common.V1;
@@ -76,7 +76,7 @@ public sealed partial class LabsGrpcService
         {
             violations.Add("name", "must look like labs/{lab}/posts/{post}.");
         }
-        var appointment = ValidateAppointment(request.Appointment, violations);
+        var appointment = await ValidateAppointmentAsync(context, request.Appointment, violations);
 
         var name = LabNames.Lab(id);
         var call = new WriteCall(nameof(FillLabPost), caller, request, request.RequestId);
@@ -138,16 +138,19 @@ public sealed partial class LabsGrpcService
         }
     }
 
-    private sealed record ValidAppointment(string PersonName, Organization Home, DateOnly Start, DateOnly? End);
+    private sealed record ValidAppointment(string PersonName, RegisteredOrganization Home, DateOnly Start, DateOnly? End);
 
-    /// <summary>Checks the appointment and throws INVALID_ARGUMENT with every violation collected so far.</summary>
-    private static ValidAppointment ValidateAppointment(Post.Types.Appointment? requested, FieldViolations violations)
+    private const string HomeOrganizationField = "appointment.home_organization.credit_code";
+
+    /// <summary>
+    /// Checks the appointment (throwing INVALID_ARGUMENT with every violation collected so far) and takes the home
+    /// organisation's name and kind from the directory: NOT_FOUND naming the field for an unregistered code.
+    /// </summary>
+    private async Task<ValidAppointment> ValidateAppointmentAsync(ServerCallContext context, Post.Types.Appointment? requested, FieldViolations violations)
     {
         var appointment = requested ?? new Post.Types.Appointment();
         violations.Text("appointment.person_name", appointment.PersonName, MaxPersonLength);
-        violations.CreditCode("appointment.home_organization.credit_code", appointment.HomeOrganization?.CreditCode);
-        violations.Text("appointment.home_organization.name", appointment.HomeOrganization?.Name, MaxNameLength);
-        violations.DefinedEnum("appointment.home_organization.kind", appointment.HomeOrganization?.Kind ?? OrganizationKind.Unspecified);
+        violations.CreditCode(HomeOrganizationField, appointment.HomeOrganization?.CreditCode);
         var start = ParseDate(appointment.StartDate, "appointment.start_date", violations);
         if (!appointment.StartDate.IsSet())
         {
@@ -159,9 +162,8 @@ public sealed partial class LabsGrpcService
             violations.Add("appointment.end_date", "must not be before the start date.");
         }
         violations.ThrowIfAny();
-        var home = appointment.HomeOrganization!;
-        return new ValidAppointment(appointment.PersonName.Trim(),
-            new Organization { CreditCode = home.CreditCode, Name = home.Name.Trim(), Kind = home.Kind }, start!.Value, end);
+        var home = await directory.LookupAsync(context, appointment.HomeOrganization!.CreditCode, HomeOrganizationField);
+        return new ValidAppointment(appointment.PersonName.Trim(), home, start!.Value, end);
     }
 
     private static async Task<Post> InsertPostAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller,

@@ -22,13 +22,15 @@ using Npgsql;
 namespace Collaboration.Labs.Grpc;
 
 /// <summary>The Labs API: each method validates, checks who may act, acts, and maps back.</summary>
-public sealed partial class LabsGrpcService(LabStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants) : LabService.LabServiceBase
+public sealed partial class LabsGrpcService(LabStore store, WriteRunner writes, ResourceCache cache, GrantChecker grants,
+    OrganizationDirectory directory) : LabService.LabServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxFieldLength = 64;
     private const int MaxPersonLength = 100;
     private const int MaxSummaryLength = 4000;
     private const int MaxReasonLength = 2000;
+    private const int MaxDeclineReasonLength = 500;
     private const int FirstCycle = 2000;
     private static readonly int ConstructionYears = 2;
 
@@ -58,9 +60,9 @@ public sealed partial class LabsGrpcService(LabStore store, WriteRunner writes, 
             ApiErrors.NotFound(name);
         }
         var host = lab.HostOrganization.CreditCode;
-        var partner = !LabRules.DecidedWithoutPartnership(caller, host, lab.State)
-            && await store.IsCurrentPartnerAsync(id, caller.Organization, context.CancellationToken);
-        if (!await grants.CanReadAsync(context, caller, LabNames.Lab(id), host, LabRules.CanRead(caller, host, lab.State, partner)))
+        var link = LabRules.DecidedWithoutPartnership(caller, host, lab.State) ? null
+            : await store.LiveLinkAsync(id, caller.Organization, context.CancellationToken);
+        if (!await grants.CanReadAsync(context, caller, LabNames.Lab(id), host, LabRules.CanRead(caller, host, lab.State, link)))
         {
             ApiErrors.NotFound(name);
         }
@@ -69,9 +71,9 @@ public sealed partial class LabsGrpcService(LabStore store, WriteRunner writes, 
 
     private static async Task<bool> VisibleByRuleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, Guid id, LabRow row)
     {
-        var partner = !LabRules.DecidedWithoutPartnership(caller, row.HostCode, row.LabState)
-            && await LabStore.IsCurrentPartnerAsync(connection, transaction, id, caller.Organization);
-        return LabRules.CanRead(caller, row.HostCode, row.LabState, partner);
+        var link = LabRules.DecidedWithoutPartnership(caller, row.HostCode, row.LabState) ? null
+            : await LabStore.LiveLinkAsync(connection, transaction, id, caller.Organization);
+        return LabRules.CanRead(caller, row.HostCode, row.LabState, link);
     }
 
     /// <summary>Locks the platform; NOT_FOUND when it does not exist or the caller may not see it (by rule or grant).</summary>

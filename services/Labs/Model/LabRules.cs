@@ -1,5 +1,6 @@
 using Collaboration.Common.V1;
 using Collaboration.Shared.Identity;
+using Collaboration.Shared.Links;
 using Kind = Collaboration.Labs.V1.Lab.Types.Kind;
 using Level = Collaboration.Labs.V1.Lab.Types.Level;
 using State = Collaboration.Labs.V1.Lab.Types.State;
@@ -18,22 +19,29 @@ public static class LabRules
         _ => false,
     };
 
-    /// <summary>States only the host (and the city's admins) may read: current partners see an application once it is submitted.</summary>
+    /// <summary>States only the host (and the city's admins) may read: active partners see an application once it is submitted.</summary>
     public static readonly IReadOnlyList<State> HostOnlyStates = [State.Draft];
 
+    /// <summary>Links whose organisation reads the platform in every state: an invitation shows what it invites to, a draft included.</summary>
+    public static readonly IReadOnlyList<LinkState> ReadsInEveryState = [LinkState.Invited];
+
+    /// <summary>Links whose organisation reads the platform outside <see cref="HostOnlyStates"/>: the live ones (ended links read nothing more).</summary>
+    public static readonly IReadOnlyList<LinkState> ReadsOnceSubmitted = LinkConsent.LiveStates;
+
     /// <summary>
-    /// Admins and the host always; current partners outside <see cref="HostOnlyStates"/>; every signed-in user
-    /// in <see cref="LabLifecycle.PublicStates"/>. LabStore.ListAsync passes both sets to its query.
+    /// Admins and the host always; every signed-in user in <see cref="LabLifecycle.PublicStates"/>; an invited organisation
+    /// in every state; an active partner outside <see cref="HostOnlyStates"/>. A declined, withdrawn or former partner reads
+    /// only what everyone reads. LabStore.ListAsync passes these sets to its query.
     /// </summary>
-    public static bool CanRead(Caller caller, string hostCode, State state, bool callerIsCurrentPartner) =>
+    public static bool CanRead(Caller caller, string hostCode, State state, LinkState? callerLink) =>
         caller.IsAdmin
         || caller.ActsFor(hostCode)
         || LabLifecycle.IsPublic(state)
-        || (!HostOnlyStates.Contains(state) && callerIsCurrentPartner);
+        || (callerLink is { } link && (ReadsInEveryState.Contains(link) || (ReadsOnceSubmitted.Contains(link) && !HostOnlyStates.Contains(state))));
 
     /// <summary>True when reading needs no partner lookup to decide.</summary>
     public static bool DecidedWithoutPartnership(Caller caller, string hostCode, State state) =>
-        caller.IsAdmin || caller.ActsFor(hostCode) || LabLifecycle.IsPublic(state) || HostOnlyStates.Contains(state);
+        caller.IsAdmin || caller.ActsFor(hostCode) || LabLifecycle.IsPublic(state);
 
     /// <summary>The level an upgrade leads to, or null at the top.</summary>
     public static Level? NextLevel(Level level) => level switch
