@@ -9,7 +9,7 @@ namespace Collaboration.Apprenticeships.Tests;
 /// <summary>What may not be seen is NOT_FOUND; what may be seen but not done is PERMISSION_DENIED.</summary>
 public sealed class AuthorizationTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<(Cohort Cohort, Enrolment Enrolment)> WithLearnerAsync(bool twoSponsors = false)
     {

@@ -8,7 +8,7 @@ namespace Collaboration.Apprenticeships.Tests;
 
 public sealed class CohortApiTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<long> RowsOfCollegeAsync()
     {

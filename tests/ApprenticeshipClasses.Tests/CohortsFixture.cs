@@ -15,7 +15,10 @@ using Npgsql;
 
 namespace Collaboration.Apprenticeships.Tests;
 
-/// <summary>One PostgreSQL, one Garnet and one service replica for the whole test assembly; every log line is kept.</summary>
+/// <summary>
+/// One PostgreSQL, one Garnet, the organisation directory (the real identity service on the same PostgreSQL) and one
+/// service replica for the whole test assembly; every log line is kept.
+/// </summary>
 public sealed class CohortsFixture : IAsyncLifetime
 {
     public const string Database = "apprenticeships";
@@ -25,6 +28,7 @@ public sealed class CohortsFixture : IAsyncLifetime
 
     public PostgresServer Postgres { get; private set; } = null!;
     public CacheServer Cache { get; private set; } = null!;
+    public DirectoryServer Directory { get; private set; } = null!;
     public ServiceHost Service { get; private set; } = null!;
     public CapturedLogs Logs { get; } = new();
 
@@ -32,9 +36,10 @@ public sealed class CohortsFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
+        Directory = await DirectoryServer.StartAsync(Postgres);
         Service = await ServiceHost.StartAsync(b => { b.AddApprenticeshipServices(); TestChains.Accept(b.Services); },
             a => { a.MapCollaborationService<CohortsGrpcService>(); a.MapRosterCsvImport(); },
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(Directory.Settings)
             {
                 ["ConnectionStrings:apprenticeshipsdb"] = Postgres.ConnectionString(Database),
                 ["ConnectionStrings:cache"] = Cache.ConnectionString,
@@ -57,6 +62,10 @@ public sealed class CohortsFixture : IAsyncLifetime
         if (Service is not null)
         {
             await Service.DisposeAsync();
+        }
+        if (Directory is not null)
+        {
+            await Directory.DisposeAsync();
         }
         Cache?.Dispose();
         if (Postgres is not null)
@@ -91,15 +100,23 @@ public sealed class CapturedLogs : ILoggerProvider
     }
 }
 
-/// <summary>Synthetic identity numbers: 17 digits from a counter, then the GB 11643 check character.</summary>
-/// <summary>Credit codes of organisations registered outside the city (division 430100, Changsha), e.g. an employer elsewhere.</summary>
+/// <summary>Organisations registered outside the city (division 430100, Changsha), e.g. an employer elsewhere.</summary>
 public static class OutOfCity
 {
     private static long _next = Random.Shared.NextInt64(1, 1_000_000) * 100;
 
+    /// <summary>A fresh code registered in Changsha (not in the directory: register it, or use <see cref="New"/>).</summary>
     public static string NewCode() => Collaboration.Shared.Validation.CreditCode.Complete($"91430100{Interlocked.Increment(ref _next):D8}");
+
+    /// <summary>A fresh enterprise registered in the directory under a Changsha code.</summary>
+    public static string New(DirectoryServer directory, string kind = "enterprise")
+    {
+        var code = NewCode();
+        return directory.Register(code, $"Changsha {kind} {code[^6..]}", kind);
+    }
 }
 
+/// <summary>Synthetic identity numbers: 17 digits from a counter, then the GB 11643 check character.</summary>
 public static class Identities
 {
     private static long _next = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
@@ -109,13 +126,29 @@ public static class Identities
     public static string Wrong(string valid) => valid[..17] + (valid[17] == '0' ? '1' : '0');
 }
 
-/// <summary>Organisations and clients a test acts as; each test makes its own so tests never share rows.</summary>
-public sealed class Actors(ServiceHost service)
+/// <summary>
+/// Organisations and clients a test acts as; each test makes its own so tests never share rows. Every organisation is
+/// registered in the directory (a vocational college and three enterprises, in the city).
+/// </summary>
+public sealed class Actors(CohortsFixture fixture)
 {
-    public string College { get; } = Organizations.NewCode("12");
-    public string Sponsor { get; } = Organizations.NewCode("91");
-    public string Sponsor2 { get; init; } = Organizations.NewCode("91");
-    public string Outsider { get; } = Organizations.NewCode("91");
+    private readonly ServiceHost service = fixture.Service;
+
+    public DirectoryServer Directory => fixture.Directory;
+    public string College { get; } = Register(fixture.Directory, "vocational_college");
+    public string Sponsor { get; } = Register(fixture.Directory, "enterprise");
+    public string Sponsor2 { get; init; } = Register(fixture.Directory, "enterprise");
+    public string Outsider { get; } = Register(fixture.Directory, "enterprise");
+
+    /// <summary>The name the directory registers a code under when <see cref="Register"/> registered it.</summary>
+    public static string RegisteredName(string code) => $"Registered {code[^6..]}";
+
+    /// <summary>A fresh in-city organisation of this kind, registered in the directory under <see cref="RegisteredName"/>.</summary>
+    public static string Register(DirectoryServer directory, string kind)
+    {
+        var code = Organizations.NewCode(kind == "enterprise" ? "91" : "12");
+        return directory.Register(code, RegisteredName(code), kind);
+    }
 
     public CohortService.CohortServiceClient CollegeClient => Client(Tokens.For(College, "vocational_college"));
     public CohortService.CohortServiceClient CollegeViewer => Client(Tokens.For(College, "vocational_college", "viewer"));

@@ -173,7 +173,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
 
         var failures = await RunAllAsync(paths.Keys, async method =>
         {
-            var scenario = await scenarios[method](new Actors(fixture.Service));
+            var scenario = await scenarios[method](new Actors(fixture));
             Set(scenario.Request, paths[method], Guid.NewGuid().ToString());
             var first = await CallAsync(scenario.Caller, method, scenario);
             var cohort = scenario.Cohort.Length > 0 ? scenario.Cohort : (string)Get(first, "name")!;
@@ -191,7 +191,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
     [Fact]
     public async Task CreateCohort_RequestIdReusedByAnotherCaller_CreatesNoSecondCohort()
     {
-        var a = new Actors(fixture.Service);
+        var a = new Actors(fixture);
         var cohort = a.NewCohort();
         var request = Request(M("CreateCohort"), new { request_id = Guid.NewGuid().ToString() });
         Set(request, "cohort", cohort);
@@ -215,7 +215,7 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
 
         var failures = await RunAllAsync(paths.Keys, async method =>
         {
-            var scenario = await scenarios[method](new Actors(fixture.Service));
+            var scenario = await scenarios[method](new Actors(fixture));
             Assert.False(string.IsNullOrEmpty(scenario.Etag), $"{method}: the scenario names no current etag");
             var before = await SnapshotAsync(scenario.Cohort);
             Set(scenario.Request, paths[method], (long.Parse(scenario.Etag, System.Globalization.CultureInfo.InvariantCulture) - 1)
@@ -239,8 +239,8 @@ public sealed class ContractSweepTests(CohortsFixture fixture)
         var lists = Service.Methods.Where(m => m.Name.StartsWith("List", StringComparison.Ordinal)).ToList();
         AssertEveryMethodCovered("list visibility", lists.Select(m => m.Name), ["ListCohorts", .. parents.Keys]);
 
-        var a = new Actors(fixture.Service);
-        var other = new Actors(fixture.Service);
+        var a = new Actors(fixture);
+        var other = new Actors(fixture);
         var cohorts = new List<Cohort>();
         var kinds = new[] { Kind.OrderClass, Kind.Apprenticeship };
         var states = new[] { State.Draft, State.AwaitingEnterprise, State.AwaitingCollege, State.Agreed, State.Approved, State.Recruiting, State.InTraining,

@@ -14,7 +14,7 @@ namespace Collaboration.Apprenticeships.Tests;
 
 public sealed class ImportTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<long> EnrolmentCountAsync(string cohortName)
     {

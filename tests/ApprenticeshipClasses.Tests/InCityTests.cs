@@ -8,7 +8,7 @@ namespace Collaboration.Apprenticeships.Tests;
 /// <summary>In-city is the employer's registration division (4313xx), or an audited override for a branch in the city.</summary>
 public sealed class InCityTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
     private static readonly Google.Type.Date Start = new() { Year = 2027, Month = 7, Day = 1 };
 
     private async Task<List<string>> CompletedPlacementsAsync(Cohort cohort, int learners)
@@ -41,7 +41,7 @@ public sealed class InCityTests(CohortsFixture fixture)
     {
         var cohort = await _as.RecruitingAsync(commitment: 2);
         var placements = await CompletedPlacementsAsync(cohort, 2);
-        var elsewhere = OutOfCity.NewCode();
+        var elsewhere = OutOfCity.New(fixture.Directory);
 
         var notInCity = await EmployAsync(placements[0], elsewhere, null);
         Assert.Equal((false, InCityBasis.Register), (notInCity.InCity, notInCity.InCityBasis));
@@ -74,7 +74,7 @@ public sealed class InCityTests(CohortsFixture fixture)
         }).ResponseAsync, "in_city_override");
         await GrpcAssert.InvalidFields(() => _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest
         {
-            Name = placement, Employer = new Organization { CreditCode = OutOfCity.NewCode() }, InCityOverride = new InCityOverride(),
+            Name = placement, Employer = new Organization { CreditCode = OutOfCity.New(fixture.Directory) }, InCityOverride = new InCityOverride(),
         }).ResponseAsync, "in_city_override.reason", "in_city_override.note");
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.SponsorClient.GetPlacementAsync(new GetPlacementRequest { Name = placement }).ResponseAsync);
     }
@@ -84,7 +84,7 @@ public sealed class InCityTests(CohortsFixture fixture)
     {
         var cohort = await _as.RecruitingAsync();
         var placement = (await CompletedPlacementsAsync(cohort, 1)).Single();
-        var elsewhere = OutOfCity.NewCode();
+        var elsewhere = OutOfCity.New(fixture.Directory);
         await _as.SponsorClient.OfferPlacementAsync(OutcomeTests.ClaimingInCity(new OfferPlacementRequest
         {
             Name = placement, Employer = new Organization { CreditCode = elsewhere, Name = "Changsha Steel Co." },
@@ -104,7 +104,7 @@ public sealed class InCityTests(CohortsFixture fixture)
     {
         var cohort = await _as.RecruitingAsync();
         var placement = (await CompletedPlacementsAsync(cohort, 1)).Single();
-        var elsewhere = OutOfCity.NewCode();
+        var elsewhere = OutOfCity.New(fixture.Directory);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/{placement}:offer")
         {
             Content = new StringContent($$"""{"employer": {"creditCode": "{{elsewhere}}", "name": "Changsha Steel Co."}, "inCity": true}""",

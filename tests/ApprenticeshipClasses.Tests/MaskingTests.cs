@@ -10,7 +10,7 @@ namespace Collaboration.Apprenticeships.Tests;
 /// <summary>No full identity number in any response or log line; only a keyed hash is stored.</summary>
 public sealed class MaskingTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     [Fact]
     public async Task IdentityNumbers_NeverInResponsesLogsOrTheDatabase()

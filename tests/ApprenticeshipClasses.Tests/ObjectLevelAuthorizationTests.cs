@@ -16,8 +16,8 @@ namespace Collaboration.Apprenticeships.Tests;
 /// </summary>
 public sealed class ObjectLevelAuthorizationTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
-    private readonly string _otherCollege = Organizations.NewCode("12");
+    private readonly Actors _as = new(fixture);
+    private readonly string _otherCollege = fixture.Directory.New("vocational_college");
 
     /// <summary>The unrelated callers: an enterprise and another vocational college, each as an owner.</summary>
     private IEnumerable<(string Organization, string Kind, CohortService.CohortServiceClient Client)> Strangers()

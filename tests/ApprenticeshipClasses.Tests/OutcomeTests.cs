@@ -10,8 +10,8 @@ namespace Collaboration.Apprenticeships.Tests;
 public sealed class OutcomeTests(CohortsFixture fixture)
 {
     // The second sponsor is registered outside the city (its branch in the city employs some learners).
-    private readonly Actors _as = new(fixture.Service) { Sponsor2 = OutOfCity.NewCode() };
-    private readonly string _otherEmployer = Organizations.NewCode("91");
+    private readonly Actors _as = new(fixture) { Sponsor2 = OutOfCity.New(fixture.Directory) };
+    private readonly string _otherEmployer = fixture.Directory.New("enterprise");
     private static readonly InCityOverride Branch = new() { Reason = InCityOverride.Types.Reason.BranchInCity, Note = "its branch in 娄星区 employs the learner" };
 
     /// <summary>Imports n learners, starts training, starts all and completes all but the withdrawn ones.</summary>
@@ -208,7 +208,7 @@ public sealed class OutcomeTests(CohortsFixture fixture)
             new AcceptPlacementRequest { Name = placement, Etag = "stale" }).ResponseAsync);
         await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = placement, Etag = offered.Etag });
         await GrpcAssert.InvalidFields(() => _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest { Name = placement }).ResponseAsync,
-            "employer.credit_code", "employer.name", "start_date");
+            "employer.credit_code", "start_date");
         var employed = await _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
             Name = placement, Employer = new Organization { CreditCode = _as.Sponsor, Name = "S" },

@@ -62,7 +62,7 @@ public sealed class SponsorAdmissionTests
 
 public sealed class SponsorTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private AddSponsorRequest Add(Cohort cohort, string code) =>
         new() { Name = cohort.Name, Organization = new Organization { CreditCode = code, Name = "Test Castings Co." } };

@@ -9,7 +9,7 @@ namespace Collaboration.Apprenticeships.Tests;
 /// <summary>The shared request check as a user meets it here: unstorable text and unknown industry chains are refused.</summary>
 public sealed class TextAndChainTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     private async Task<long> ScalarAsync(string sql, object args)
     {

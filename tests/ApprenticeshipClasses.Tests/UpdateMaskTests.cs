@@ -12,7 +12,7 @@ namespace Collaboration.Apprenticeships.Tests;
 /// </summary>
 public sealed class UpdateMaskTests(CohortsFixture fixture)
 {
-    private readonly Actors _as = new(fixture.Service);
+    private readonly Actors _as = new(fixture);
 
     /// <summary>A patch that sets every refused field to something else, so a path that slipped through would change it.</summary>
     private Cohort Forged(Cohort cohort)

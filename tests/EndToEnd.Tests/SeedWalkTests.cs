@@ -71,6 +71,40 @@ public sealed class SeedWalkTests(PlatformFixture platform)
         Assert.Contains("display_name", refusedInvalid.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The two seeded cohorts with placements keep the landing rates they had when in-city was the caller's flag, now
+    /// out of the employers' directory entries (seeds/data/cohorts.json): 涟钢冶炼订单班 72 completed, 62 employed, 58 in
+    /// the city (its 长沙 employer is not); 中湘液压数控订单班 74 completed, 71 employed and in the city (its 深圳 employer by
+    /// the branch override).
+    /// </summary>
+    [Fact]
+    public async Task SeededCohorts_LandingRates_ComeFromTheEmployersRegister()
+    {
+        var admin = platform.Client<Apprenticeships.V1.CohortService.CohortServiceClient>(await platform.AdminTokenAsync());
+        async Task<(Apprenticeships.V1.Cohort Cohort, Apprenticeships.V1.Placement Away)> SeededAsync(string displayName, Apprenticeships.V1.Cohort.Types.State state, int awayIndex)
+        {
+            var cohort = (await admin.ListCohortsAsync(new Apprenticeships.V1.ListCohortsRequest { State = state, PageSize = 200 })).Cohorts
+                .Single(c => c.DisplayName == displayName);
+            var enrolments = (await admin.ListEnrolmentsAsync(new Apprenticeships.V1.ListEnrolmentsRequest { Parent = cohort.Name, PageSize = 200 })).Enrolments
+                .OrderBy(e => e.StudentNumber, StringComparer.Ordinal).ToList();
+            return (cohort, await admin.GetPlacementAsync(new Apprenticeships.V1.GetPlacementRequest { Name = enrolments[awayIndex].Name + "/placement" }));
+        }
+
+        var (steel, changsha) = await SeededAsync("涟钢冶炼订单班（2022级）", Apprenticeships.V1.Cohort.Types.State.Graduated, 58);
+        var steelOutcomes = await admin.GetCohortOutcomesAsync(new Apprenticeships.V1.GetCohortOutcomesRequest { Name = steel.Name });
+        Assert.Equal((72, 62, 58, 50, 0.8056), (steelOutcomes.Completed, steelOutcomes.Employed, steelOutcomes.EmployedInCity,
+            steelOutcomes.EmployedBySponsor, steelOutcomes.LandingRate));
+        Assert.Equal(("91430100MA4L0RTX1Q", "长沙某钢材加工有限公司（虚构）", false, Apprenticeships.V1.InCityBasis.Register),
+            (changsha.Employer.CreditCode, changsha.Employer.Name, changsha.InCity, changsha.InCityBasis));
+
+        var (cnc, shenzhen) = await SeededAsync("中湘液压数控订单班（2023级）", Apprenticeships.V1.Cohort.Types.State.Closed, 65);
+        var cncOutcomes = await admin.GetCohortOutcomesAsync(new Apprenticeships.V1.GetCohortOutcomesRequest { Name = cnc.Name });
+        Assert.Equal((74, 71, 71, 55, 0.9595), (cncOutcomes.Completed, cncOutcomes.Employed, cncOutcomes.EmployedInCity,
+            cncOutcomes.EmployedBySponsor, cncOutcomes.LandingRate));
+        Assert.Equal(("91440300MA5FXKQ42K", "深圳某精密机械有限公司（虚构）", true, Apprenticeships.V1.InCityBasis.Override),
+            (shenzhen.Employer.CreditCode, shenzhen.Employer.Name, shenzhen.InCity, shenzhen.InCityBasis));
+    }
+
     private SeedWalk Walk(GatewayClient gateway)
     {
         var tokens = TokenSource.FromIdentity(platform.IdentityUrl, adminClientSecret: platform.AdminClientSecret,

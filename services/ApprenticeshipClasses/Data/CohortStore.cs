@@ -19,7 +19,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     private static readonly short[] Seated = [.. EnrolmentLifecycle.Seated.Select(s => (short)s)];
 
     private const string CohortColumns =
-        "c.id, c.kind, c.display_name, c.college_code, c.college_name, c.industrial_college_name, c.major_code, c.major_version, " +
+        "c.id, c.kind, c.display_name, c.college_code, c.college_name, c.college_kind, c.industrial_college_name, c.major_code, c.major_version, " +
         "c.occupation_code, c.occupation_version, c.industry_chain, c.seats, c.placement_commitment, c.start_date, c.end_date, " +
         "c.state, c.state_reason, c.create_time, c.update_time, c.version, " +
         "(SELECT count(*) FROM enrolments n WHERE n.cohort_id = c.id AND n.state = ANY(@seated)) AS enrolled_count";
@@ -29,7 +29,7 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
         "enterprise_mentor, sponsor_code, create_time, update_time, version";
 
     private const string PlacementColumns =
-        "enrolment_id, cohort_id, state, employer_code, employer_name, in_city, in_city_basis, in_city_override_reason, in_city_override_note, " +
+        "enrolment_id, cohort_id, state, employer_code, employer_name, employer_kind, in_city, in_city_basis, in_city_override_reason, in_city_override_note, " +
         "start_date, create_time, update_time, version";
 
     private const string SponsorChangeColumns =
@@ -70,9 +70,9 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     {
         await connection.ExecuteAsync(
             """
-            INSERT INTO cohorts (id, kind, display_name, college_code, college_name, industrial_college_name, major_code, major_version,
-                occupation_code, occupation_version, industry_chain, seats, placement_commitment, start_date, end_date, state)
-            VALUES (@Id, @Kind, @DisplayName, @CollegeCode, @CollegeName, @IndustrialCollegeName, @MajorCode, @MajorVersion,
+            INSERT INTO cohorts (id, kind, display_name, college_code, college_name, college_kind, industrial_college_name, major_code,
+                major_version, occupation_code, occupation_version, industry_chain, seats, placement_commitment, start_date, end_date, state)
+            VALUES (@Id, @Kind, @DisplayName, @CollegeCode, @CollegeName, @CollegeKind, @IndustrialCollegeName, @MajorCode, @MajorVersion,
                 @OccupationCode, @OccupationVersion, @IndustryChain, @Seats, @PlacementCommitment, @StartDate, @EndDate, @State)
             """, row, transaction);
         await connection.ExecuteAsync(
@@ -256,12 +256,12 @@ public sealed class CohortStore(NpgsqlDataSource dataSource)
     public static Task<PlacementRow> UpsertPlacementAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PlacementRow row) =>
         connection.QuerySingleAsync<PlacementRow>(
             $"""
-            INSERT INTO placements (enrolment_id, cohort_id, state, employer_code, employer_name, in_city, in_city_basis,
+            INSERT INTO placements (enrolment_id, cohort_id, state, employer_code, employer_name, employer_kind, in_city, in_city_basis,
                 in_city_override_reason, in_city_override_note, start_date)
-            VALUES (@EnrolmentId, @CohortId, @State, @EmployerCode, @EmployerName, @InCity, @InCityBasis,
+            VALUES (@EnrolmentId, @CohortId, @State, @EmployerCode, @EmployerName, @EmployerKind, @InCity, @InCityBasis,
                 @InCityOverrideReason, @InCityOverrideNote, @StartDate)
             ON CONFLICT (enrolment_id) DO UPDATE SET state = excluded.state, employer_code = excluded.employer_code,
-                employer_name = excluded.employer_name, in_city = excluded.in_city, in_city_basis = excluded.in_city_basis,
+                employer_name = excluded.employer_name, employer_kind = excluded.employer_kind, in_city = excluded.in_city, in_city_basis = excluded.in_city_basis,
                 in_city_override_reason = excluded.in_city_override_reason, in_city_override_note = excluded.in_city_override_note,
                 start_date = excluded.start_date,
                 update_time = now(), version = placements.version + 1

@@ -14,6 +14,7 @@ public sealed class CohortRow
     public string DisplayName { get; set; } = "";
     public string CollegeCode { get; init; } = "";
     public string CollegeName { get; init; } = "";
+    public short CollegeKind { get; init; }
     public string IndustrialCollegeName { get; set; } = "";
     public string MajorCode { get; set; } = "";
     public string MajorVersion { get; set; } = "";
@@ -47,7 +48,7 @@ public sealed class CohortRow
             Name = CohortNames.Cohort(Id),
             Kind = (Cohort.Types.Kind)Kind,
             DisplayName = DisplayName,
-            College = new Organization { CreditCode = CollegeCode, Name = CollegeName, Kind = OrganizationKind.VocationalCollege },
+            College = new Organization { CreditCode = CollegeCode, Name = CollegeName, Kind = (OrganizationKind)CollegeKind },
             IndustrialCollegeName = IndustrialCollegeName,
             MajorCode = MajorCode,
             MajorCatalogueVersion = MajorVersion,
@@ -135,6 +136,7 @@ public sealed class PlacementRow
     public short State { get; init; }
     public string EmployerCode { get; init; } = "";
     public string EmployerName { get; init; } = "";
+    public short EmployerKind { get; init; }
     public bool InCity { get; init; }
     public short InCityBasis { get; init; }
     public short InCityOverrideReason { get; init; }
@@ -153,7 +155,7 @@ public sealed class PlacementRow
         {
             Name = CohortNames.Placement(CohortId, EnrolmentId),
             State = PlacementState,
-            Employer = new Organization { CreditCode = EmployerCode, Name = EmployerName, Kind = OrganizationKind.Enterprise },
+            Employer = new Organization { CreditCode = EmployerCode, Name = EmployerName, Kind = (OrganizationKind)EmployerKind },
             InCity = InCity,
             InCityBasis = (InCityBasis)InCityBasis,
             InCityOverride = InCityBasis == (short)V1.InCityBasis.Override

@@ -16,7 +16,8 @@ namespace Collaboration.Apprenticeships.Grpc;
 // RPC                     store (Data/CohortStore)           rule (Model/)
 // GetCohort               CohortGate.ReadableAsync → FindAsync  CohortAccess.CanRead (or a partner grant)
 // ListCohorts             ListAsync                          CohortAccess.CanRead (mirrored in the list query)
-// CreateCohort            InsertAsync                        a new cohort is DRAFT; created by its college or a sponsor
+// CreateCohort            InsertAsync                        a new cohort is DRAFT; created by its college or a sponsor;
+//                                                            CohortOrganizations (registered kinds of the college and sponsors)
 // UpdateCohort            LockAsync, UpdateAsync             CohortLifecycle.DetailsEditable, CohortLifecycle.Amend
 // SubmitCohort … Cancel   LockAsync, UpdateAsync             CohortLifecycle.Next, CohortLifecycle.IsAllowed
 //   (SubmitCohort, ConfirmCohort, ApproveCohort, OpenCohortRecruitment, StartCohortTraining, GraduateCohort,
@@ -69,12 +70,11 @@ public sealed partial class CohortsGrpcService
         ValidateDetails(cohort, violations, DetailPaths);
         ValidateTerms(cohort, violations, TermPaths);
         var collegeCode = cohort.College?.CreditCode ?? "";
-        if (collegeCode.Length == 0 && caller.OrganizationKind == Common.V1.OrganizationKind.VocationalCollege)
+        if (collegeCode.Length == 0 && CohortOrganizations.CollegeKinds.Contains(caller.OrganizationKind))
         {
             collegeCode = caller.Organization;
         }
         violations.CreditCode("cohort.college.credit_code", collegeCode);
-        violations.Text("cohort.college.name", cohort.College?.Name, MaxNameLength);
         if (cohort.Sponsors.Count == 0)
         {
             violations.Add("cohort.sponsors", "name at least one sponsoring enterprise.");
@@ -83,7 +83,6 @@ public sealed partial class CohortsGrpcService
         {
             var sponsor = cohort.Sponsors[i];
             violations.CreditCode($"cohort.sponsors[{i}].organization.credit_code", sponsor.Organization?.CreditCode);
-            violations.Text($"cohort.sponsors[{i}].organization.name", sponsor.Organization?.Name, MaxNameLength);
             if (sponsor.JoinedDate.IsSet() && sponsor.JoinedDate.ToDateOnly() is null)
             {
                 violations.Add($"cohort.sponsors[{i}].joined_date", "is not a valid calendar date.");
@@ -111,6 +110,22 @@ public sealed partial class CohortsGrpcService
         {
             ApiErrors.PermissionDenied("A cohort is created by its college or one of its sponsors, for itself.");
         }
+        var registered = await directory.LookupManyAsync(context,
+            [("cohort.college.credit_code", collegeCode),
+             .. cohort.Sponsors.Select((s, i) => ($"cohort.sponsors[{i}].organization.credit_code", s.Organization.CreditCode))]);
+        var college = registered[collegeCode];
+        if (CohortOrganizations.CollegeViolation(college) is { } notCollege)
+        {
+            violations.Add("cohort.college.credit_code", notCollege);
+        }
+        for (var i = 0; i < cohort.Sponsors.Count; i++)
+        {
+            if (CohortOrganizations.SponsorViolation(registered[cohort.Sponsors[i].Organization.CreditCode]) is { } notSponsor)
+            {
+                violations.Add($"cohort.sponsors[{i}].organization.credit_code", notSponsor);
+            }
+        }
+        violations.ThrowIfAny();
 
         var call = new WriteCall(nameof(CreateCohort), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
@@ -120,7 +135,8 @@ public sealed partial class CohortsGrpcService
                 Id = Guid.CreateVersion7(),
                 Kind = (short)cohort.Kind,
                 CollegeCode = collegeCode,
-                CollegeName = cohort.College!.Name.Trim(),
+                CollegeName = college.Name,
+                CollegeKind = (short)college.Kind,
                 State = (short)State.Draft,
             };
             Apply(row, cohort, DetailPaths.Concat(TermPaths));
@@ -128,7 +144,7 @@ public sealed partial class CohortsGrpcService
             {
                 CohortId = row.Id,
                 CreditCode = s.Organization.CreditCode,
-                OrgName = s.Organization.Name.Trim(),
+                OrgName = registered[s.Organization.CreditCode].Name,
                 JoinedDate = (s.JoinedDate.ToDateOnly() ?? Dates.Today).ToDateTime(TimeOnly.MinValue),
             });
             var created = await CohortStore.InsertAsync(connection, transaction, row, sponsors);

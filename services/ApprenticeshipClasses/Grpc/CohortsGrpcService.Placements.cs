@@ -1,11 +1,13 @@
 using Collaboration.Apprenticeships.Data;
 using Collaboration.Apprenticeships.Model;
 using Collaboration.Apprenticeships.V1;
+using Collaboration.Common.V1;
 using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;
 using Collaboration.Shared.Identity;
 using Collaboration.Shared.Validation;
 using Google.Protobuf;
+using Google.Rpc;
 using Grpc.Core;
 using Npgsql;
 using EnrolmentState = Collaboration.Apprenticeships.V1.Enrolment.Types.State;
@@ -13,14 +15,15 @@ using PlacementState = Collaboration.Apprenticeships.V1.Placement.Types.State;
 
 namespace Collaboration.Apprenticeships.Grpc;
 
-// Placements after completion and their retention checks; recorded by a current sponsor. In-city is never the
-// caller's word: InCityRule derives it from the employer's credit code, or an audited override (a branch in the city).
+// Placements after completion and their retention checks; recorded by a current sponsor. The employer's name and kind
+// are the directory's, and in-city is never the caller's word: InCityRule derives it from the employer's register
+// (RegisteredOrganization.InCity, from its registration division), or an audited override (a branch in the city).
 // RPC                     store (Data/CohortStore)                        rule (Model/)
 // GetPlacement            FindPlacementAsync                              CohortAccess.CanRead (or a partner grant)
-// OfferPlacement          LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Offer), InCityRule
+// OfferPlacement          LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Offer), InCityRule (the directory's entry)
 // AcceptPlacement         LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Accept)
 // DeclinePlacement        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Decline)
-// RecordEmployment        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Employ), InCityRule
+// RecordEmployment        LockPlacementAsync, UpsertPlacementAsync        PlacementLifecycle.Next (Employ), InCityRule (the directory's entry)
 // RecordRetentionCheck    InsertRetentionCheckAsync, TouchPlacementAsync  PlacementLifecycle.RetentionMonths; employed only
 public sealed partial class CohortsGrpcService
 {
@@ -37,56 +40,79 @@ public sealed partial class CohortsGrpcService
         return placement.ToProto(cohort.Sponsors.Select(s => s.Organization.CreditCode), checks);
     }
 
-    public override Task<Placement> OfferPlacement(OfferPlacementRequest request, ServerCallContext context)
+    public override async Task<Placement> OfferPlacement(OfferPlacementRequest request, ServerCallContext context)
     {
+        var caller = Caller.From(context);
         var violations = new FieldViolations();
-        if (request.Employer is { CreditCode.Length: > 0 } employer)
+        var code = request.Employer is { CreditCode.Length: > 0 } employer ? employer.CreditCode : caller.Organization;
+        if (request.Employer is { CreditCode.Length: > 0 })
         {
-            violations.CreditCode("employer.credit_code", employer.CreditCode);
-            violations.Text("employer.name", employer.Name, MaxNameLength, required: false);
+            violations.CreditCode("employer.credit_code", code);
         }
-        ValidateOverride(request.InCityOverride, request.Employer?.CreditCode, violations);
+        ValidateOverride(request.InCityOverride, violations);
         violations.ThrowIfAny();
-        return PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Offer, nameof(OfferPlacement), context,
-            (cohort, caller, current) =>
-            {
-                var code = request.Employer is { CreditCode.Length: > 0 } e ? e.CreditCode : caller.Organization;
-                var employerName = request.Employer is { Name.Length: > 0 } n ? n.Name.Trim()
-                    : cohort.Sponsors.FirstOrDefault(s => s.CreditCode == code)?.OrgName ?? "";
-                if (request.InCityOverride is not null && InCityRule.OverrideViolation(code) is { } why)
-                {
-                    ApiErrors.InvalidArgument("in_city_override", why);
-                }
-                return (code, employerName, request.InCityOverride, null);
-            });
+        // A caller without an organisation of its own (an admin) names no employer by default; the sponsor check refuses it.
+        var offered = CreditCode.IsValid(code) ? await RegisteredEmployerAsync(context, code, request.InCityOverride) : null;
+        return await PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Offer, nameof(OfferPlacement), context,
+            _ => offered is not null ? Employed(offered, request.InCityOverride, null)
+                : throw ApiErrors.InvalidArgument([new BadRequest.Types.FieldViolation { Field = "employer.credit_code", Description = "is required." }]));
     }
 
     public override Task<Placement> AcceptPlacement(AcceptPlacementRequest request, ServerCallContext context) =>
         PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Accept, nameof(AcceptPlacement), context,
-            (_, _, current) => (current!.EmployerCode, current.EmployerName, StoredOverride(current), current.StartDate));
+            current => AsOffered(current!));
 
     public override Task<Placement> DeclinePlacement(DeclinePlacementRequest request, ServerCallContext context) =>
         PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Decline, nameof(DeclinePlacement), context,
-            (_, _, current) => (current!.EmployerCode, current.EmployerName, StoredOverride(current), current.StartDate));
+            current => AsOffered(current!));
 
-    public override Task<Placement> RecordEmployment(RecordEmploymentRequest request, ServerCallContext context)
+    public override async Task<Placement> RecordEmployment(RecordEmploymentRequest request, ServerCallContext context)
     {
         var violations = new FieldViolations();
         violations.CreditCode("employer.credit_code", request.Employer?.CreditCode);
-        violations.Text("employer.name", request.Employer?.Name, MaxNameLength);
         if (request.StartDate.ToDateOnly() is null)
         {
             violations.Add("start_date", request.StartDate.IsSet() ? "is not a valid calendar date." : "is required.");
         }
-        ValidateOverride(request.InCityOverride, request.Employer?.CreditCode, violations);
+        ValidateOverride(request.InCityOverride, violations);
         violations.ThrowIfAny();
-        return PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Employ, nameof(RecordEmployment), context,
-            (_, _, _) => (request.Employer!.CreditCode, request.Employer.Name.Trim(), request.InCityOverride,
-                request.StartDate.ToDateOnly()!.Value.ToDateTime(TimeOnly.MinValue)));
+        var employer = await RegisteredEmployerAsync(context, request.Employer!.CreditCode, request.InCityOverride);
+        return await PlacementActAsync(request, request.Name, request.Etag, request.RequestId, PlacementAction.Employ, nameof(RecordEmployment), context,
+            _ => Employed(employer, request.InCityOverride, request.StartDate.ToDateOnly()!.Value.ToDateTime(TimeOnly.MinValue)));
     }
 
+    /// <summary>The employer as the directory registers it (NOT_FOUND naming <c>employer.credit_code</c> when it does not), and whether an override may apply to it.</summary>
+    private async Task<RegisteredOrganization> RegisteredEmployerAsync(ServerCallContext context, string code, InCityOverride? inCityOverride)
+    {
+        var employer = await directory.LookupAsync(context, code, "employer.credit_code");
+        if (inCityOverride is not null && InCityRule.OverrideViolation(employer) is { } why)
+        {
+            ApiErrors.InvalidArgument("in_city_override", why);
+        }
+        return employer;
+    }
+
+    /// <summary>The employer's registered name and kind, and the in-city fact InCityRule derives from its register (or the override).</summary>
+    private static EmployerFacts Employed(RegisteredOrganization employer, InCityOverride? inCityOverride, DateTime? start)
+    {
+        var (inCity, basis) = InCityRule.Decide(employer, inCityOverride);
+        return new EmployerFacts(employer.CreditCode, employer.Name, employer.Kind, inCity,
+            basis == InCityBasis.Override ? inCityOverride : null, start);
+    }
+
+    /// <summary>Accepting or declining keeps the employer and the in-city fact the offer was made with.</summary>
+    private static EmployerFacts AsOffered(PlacementRow placement) =>
+        new(placement.EmployerCode, placement.EmployerName, (OrganizationKind)placement.EmployerKind, placement.InCity,
+            placement.InCityBasis == (short)InCityBasis.Override
+                ? new InCityOverride { Reason = (InCityOverride.Types.Reason)placement.InCityOverrideReason, Note = placement.InCityOverrideNote }
+                : null,
+            placement.StartDate);
+
+    /// <summary>What a placement stores of its employer; <paramref name="Override"/> is set when the in-city fact rests on one.</summary>
+    private sealed record EmployerFacts(string Code, string Name, OrganizationKind Kind, bool InCity, InCityOverride? Override, DateTime? Start);
+
     private async Task<Placement> PlacementActAsync(IMessage request, string placementName, string etag, string requestId, PlacementAction action,
-        string method, ServerCallContext context, Func<CohortRow, Caller, PlacementRow?, (string Code, string Name, InCityOverride? Override, DateTime? Start)> values)
+        string method, ServerCallContext context, Func<PlacementRow?, EmployerFacts> values)
     {
         var caller = Caller.From(context);
         new FieldViolations().RequestId(requestId).ThrowIfAny();
@@ -111,21 +137,21 @@ public sealed partial class CohortsGrpcService
                 ApiErrors.InvalidState(placementName, method, from == PlacementLifecycle.None ? "not offered" : from.ToString());
                 return null!;
             }
-            var (code, name, inCityOverride, start) = values(cohort, caller, current);
-            var (inCity, basis) = InCityRule.Decide(code, inCityOverride);
+            var facts = values(current);
             var saved = await CohortStore.UpsertPlacementAsync(connection, transaction, new PlacementRow
             {
-                EnrolmentId = enrolmentId, CohortId = cohortId, State = (short)next, EmployerCode = code, EmployerName = name, InCity = inCity,
-                InCityBasis = (short)basis,
-                InCityOverrideReason = basis == InCityBasis.Override ? (short)inCityOverride!.Reason : (short)0,
-                InCityOverrideNote = basis == InCityBasis.Override ? inCityOverride!.Note.Trim() : "",
-                StartDate = start,
+                EnrolmentId = enrolmentId, CohortId = cohortId, State = (short)next, EmployerCode = facts.Code, EmployerName = facts.Name,
+                EmployerKind = (short)facts.Kind, InCity = facts.InCity,
+                InCityBasis = (short)(facts.Override is null ? InCityBasis.Register : InCityBasis.Override),
+                InCityOverrideReason = (short)(facts.Override?.Reason ?? 0),
+                InCityOverrideNote = facts.Override?.Note.Trim() ?? "",
+                StartDate = facts.Start,
             });
-            var inCityText = basis == InCityBasis.Override
-                ? $"in city by override {inCityOverride!.Reason}: {inCityOverride.Note.Trim()}"
-                : inCity ? "in city by register" : "not in city by register";
+            var inCityText = facts.Override is { } applied
+                ? $"in city by override {applied.Reason}: {applied.Note.Trim()}"
+                : facts.InCity ? "in city by register" : "not in city by register";
             await AuditLog.WriteAsync(connection, transaction, caller, cohortName, placementName, method,
-                from == PlacementLifecycle.None ? "" : from.ToString(), next.ToString(), $"employer {code}; {inCityText}");
+                from == PlacementLifecycle.None ? "" : from.ToString(), next.ToString(), $"employer {facts.Code}; {inCityText}");
             return saved.ToProto(cohort.AllSponsorCodes, await CohortStore.ChecksAsync(connection, transaction, enrolmentId));
         }, [], context.CancellationToken);
     }
@@ -174,8 +200,8 @@ public sealed partial class CohortsGrpcService
         }, [], context.CancellationToken);
     }
 
-    /// <summary>An override needs a reason and a note, and only an employer registered outside the city needs one.</summary>
-    private static void ValidateOverride(InCityOverride? inCityOverride, string? employerCode, FieldViolations violations)
+    /// <summary>An override needs a reason and a note; whether the employer may have one is its register's to say (<see cref="RegisteredEmployerAsync"/>).</summary>
+    private static void ValidateOverride(InCityOverride? inCityOverride, FieldViolations violations)
     {
         if (inCityOverride is null)
         {
@@ -183,17 +209,7 @@ public sealed partial class CohortsGrpcService
         }
         violations.DefinedEnum("in_city_override.reason", inCityOverride.Reason);
         violations.Text("in_city_override.note", inCityOverride.Note, MaxReasonLength);
-        if (CreditCode.IsValid(employerCode) && InCityRule.OverrideViolation(employerCode!) is { } why)
-        {
-            violations.Add("in_city_override", why);
-        }
     }
-
-    /// <summary>Accepting or declining keeps the override the offer was made with.</summary>
-    private static InCityOverride? StoredOverride(PlacementRow placement) =>
-        placement.InCityBasis == (short)InCityBasis.Override
-            ? new InCityOverride { Reason = (InCityOverride.Types.Reason)placement.InCityOverrideReason, Note = placement.InCityOverrideNote }
-            : null;
 
     /// <summary>Placements are recorded by an owner or editor of a current sponsor.</summary>
     private async Task<(CohortRow Cohort, EnrolmentRow Enrolment)> LockEnrolmentForSponsorAsync(ServerCallContext context,

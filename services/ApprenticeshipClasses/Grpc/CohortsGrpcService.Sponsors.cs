@@ -11,7 +11,8 @@ namespace Collaboration.Apprenticeships.Grpc;
 
 // A cohort's sponsors after creation: dated links, never overwritten (an ended link keeps its dates).
 // RPC          store (Data/CohortStore)                                   rule (Model/)
-// AddSponsor   LockAsync, InsertSponsorAsync | AcceptSponsorAsync, UpdateAsync  SponsorAdmission.Next (Add by the college, Accept by the invited enterprise)
+// AddSponsor   LockAsync, InsertSponsorAsync | AcceptSponsorAsync, UpdateAsync  SponsorAdmission.Next (Add by the college, Accept by the invited enterprise),
+//                                                                          CohortOrganizations.SponsorViolation (the registered kind)
 // EndSponsor   LockAsync, CountHostedAsync, EndSponsorAsync, UpdateAsync        SponsorAdmission.Next (End), LeavesASponsor, HostedInTraining
 public sealed partial class CohortsGrpcService
 {
@@ -27,12 +28,12 @@ public sealed partial class CohortsGrpcService
         }
         var code = request.Organization?.CreditCode ?? "";
         violations.CreditCode("organization.credit_code", code);
-        violations.Text("organization.name", request.Organization?.Name, MaxNameLength, required: false);
         if (request.JoinedDate.IsSet() && request.JoinedDate.ToDateOnly() is null)
         {
             violations.Add("joined_date", "is not a valid calendar date.");
         }
         violations.ThrowIfAny();
+        var enterprise = await directory.LookupAsync(context, code, "organization.credit_code");
 
         var call = new WriteCall(nameof(AddSponsor), caller, request, request.RequestId);
         return await writes.RunAsync(call, async (connection, transaction) =>
@@ -63,13 +64,13 @@ public sealed partial class CohortsGrpcService
                 {
                     ApiErrors.InvalidArgument("organization.credit_code", "the college cannot sponsor its own cohort.");
                 }
-                if (request.Organization!.Name.Trim().Length == 0)
+                if (CohortOrganizations.SponsorViolation(enterprise) is { } notSponsor)
                 {
-                    ApiErrors.InvalidArgument("organization.name", "is required.");
+                    ApiErrors.InvalidArgument("organization.credit_code", notSponsor);
                 }
                 var added = await CohortStore.InsertSponsorAsync(connection, transaction, new SponsorRow
                 {
-                    CohortId = id, CreditCode = code, OrgName = request.Organization.Name.Trim(), JoinedDate = joined,
+                    CohortId = id, CreditCode = code, OrgName = enterprise.Name, JoinedDate = joined,
                     Pending = standing == SponsorStanding.Pending,
                 });
                 if (!added)

@@ -16,9 +16,11 @@ namespace Collaboration.Apprenticeships.Grpc;
 //   CohortsGrpcService.Sponsors.cs        adding and ending a cohort's sponsors
 //   CohortsGrpcService.SponsorChanges.cs  changes of sponsor
 //   CohortsGrpcService.Outcomes.cs        outcomes, landing rates, the audit trail
-// Every method validates, checks who may act (CohortGate for who may see), acts through WriteRunner, and maps back.
+// Every method validates, checks who may act (CohortGate for who may see), looks up in the organisation directory
+// every organisation it stores (one LookupManyAsync, before the write: name and kind are the register's, whatever the
+// caller typed), acts through WriteRunner, and maps back.
 public sealed partial class CohortsGrpcService(CohortStore store, OutcomeStore outcomes, ImportEnrolmentsHandler imports, WriteRunner writes,
-    CohortGate gate, CodeLists codeLists, IdentityHasher hasher, GrantChecker grants) : CohortService.CohortServiceBase
+    CohortGate gate, CodeLists codeLists, IdentityHasher hasher, GrantChecker grants, OrganizationDirectory directory) : CohortService.CohortServiceBase
 {
     private const int MaxNameLength = 200;
     private const int MaxChainLength = 64;
