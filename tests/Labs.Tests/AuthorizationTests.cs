@@ -32,11 +32,11 @@ public sealed class AuthorizationTests(LabsFixture fixture)
     }
 
     [Fact]
-    public async Task Partner_SeesItOnceSubmitted_ButCannotChangeIt()
+    public async Task Partner_SeesTheDraftItJoined_AndTheSubmission_ButCannotChangeIt()
     {
         var lab = await _as.CreateAsync();
         await _as.AddUniversityAsync(lab);
-        await GrpcAssert.Status(StatusCode.NotFound, () => _as.UniversityClient.GetLabAsync(new GetLabRequest { Name = lab.Name }).ResponseAsync);
+        Assert.Equal(State.Draft, (await _as.UniversityClient.GetLabAsync(new GetLabRequest { Name = lab.Name })).State);
 
         await _as.Host.SubmitLabAsync(new SubmitLabRequest { Name = lab.Name });
 

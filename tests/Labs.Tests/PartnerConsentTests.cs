@@ -56,8 +56,9 @@ public sealed class PartnerConsentTests(LabsFixture fixture)
         Assert.Equal(1, (await _as.GetAsync(lab)).PartnerCount);
         Assert.Contains(lab.Name, await WithActivePartnerAsync(_as.University));
         Assert.DoesNotContain(lab.Name, await InvitationsAsync(_as.UniversityClient));
-        // An active partner reads the application once it is submitted, as before.
-        await GrpcAssert.Status(StatusCode.NotFound, () => _as.UniversityClient.GetLabAsync(new GetLabRequest { Name = lab.Name }).ResponseAsync);
+        // Accepting does not hide the draft the partner just agreed to join; an outsider still finds nothing.
+        Assert.Equal(State.Draft, (await _as.UniversityClient.GetLabAsync(new GetLabRequest { Name = lab.Name })).State);
+        await GrpcAssert.Status(StatusCode.NotFound, () => _as.Other.GetLabAsync(new GetLabRequest { Name = lab.Name }).ResponseAsync);
         Assert.Equal(["AddLabPartner →Invited", "AcceptLabPartner Invited→Active"], await AuditAsync(lab));
     }
 

@@ -20,13 +20,11 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
 
     // The state sets come from Model/ and reach SQL as parameters: the rule is written once.
     private static readonly short[] PublicStates = Codes(LabLifecycle.PublicStates);
-    private static readonly short[] HostOnlyStates = Codes(LabRules.HostOnlyStates);
     private static readonly short[] EvaluatedStates = Codes(LabLifecycle.EvaluatedStates);
     private static readonly short[] LiveLinkStates = Links(LinkConsent.LiveStates);
     private static readonly short[] AllLinkStates = Links([.. LinkConsent.LiveStates, .. LinkConsent.EndedStates]);
     private static readonly short[] CountedLinkStates = Links(Enum.GetValues<LinkState>().Where(LinkConsent.Counts));
     private static readonly short[] ReadsInEveryStateLinks = Links(LabRules.ReadsInEveryState);
-    private static readonly short[] ReadsOnceSubmittedLinks = Links(LabRules.ReadsOnceSubmitted);
     private static readonly short[] ConstructionStates = Codes(LabLifecycle.ConstructionStates);
 
     private const string LabColumns =
@@ -146,7 +144,7 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
                  AND (l.host_code = @org OR l.state = ANY(@publicStates)
                       OR EXISTS (SELECT 1 FROM lab_partners v
                           WHERE v.lab_id = l.id AND v.credit_code = @org
-                            AND (v.state = ANY(@everyStateLinks) OR (v.state = ANY(@submittedLinks) AND l.state <> ALL(@hostOnlyStates)))))
+                            AND v.state = ANY(@everyStateLinks)))
                 """);
         }
         if (filter.Kind != 0)
@@ -196,9 +194,7 @@ public sealed class LabStore(NpgsqlDataSource dataSource)
         {
             org = caller.Organization,
             publicStates = PublicStates,
-            hostOnlyStates = HostOnlyStates,
             everyStateLinks = ReadsInEveryStateLinks,
-            submittedLinks = ReadsOnceSubmittedLinks,
             counted = CountedLinkStates,
             invited = (short)LinkState.Invited,
             evaluatedStates = EvaluatedStates,

@@ -19,25 +19,23 @@ public static class LabRules
         _ => false,
     };
 
-    /// <summary>States only the host (and the city's admins) may read: active partners see an application once it is submitted.</summary>
-    public static readonly IReadOnlyList<State> HostOnlyStates = [State.Draft];
-
-    /// <summary>Links whose organisation reads the platform in every state: an invitation shows what it invites to, a draft included.</summary>
-    public static readonly IReadOnlyList<LinkState> ReadsInEveryState = [LinkState.Invited];
-
-    /// <summary>Links whose organisation reads the platform outside <see cref="HostOnlyStates"/>: the live ones (ended links read nothing more).</summary>
-    public static readonly IReadOnlyList<LinkState> ReadsOnceSubmitted = LinkConsent.LiveStates;
+    /// <summary>
+    /// Links whose organisation reads the platform in every state, a draft included: an invitation shows what it invites
+    /// to, and accepting it must not hide the draft the partner just agreed to join (as an alliance's members). Ended
+    /// links read nothing more.
+    /// </summary>
+    public static readonly IReadOnlyList<LinkState> ReadsInEveryState = LinkConsent.LiveStates;
 
     /// <summary>
-    /// Admins and the host always; every signed-in user in <see cref="LabLifecycle.PublicStates"/>; an invited organisation
-    /// in every state; an active partner outside <see cref="HostOnlyStates"/>. A declined, withdrawn or former partner reads
-    /// only what everyone reads. LabStore.ListAsync passes these sets to its query.
+    /// Admins and the host always; every signed-in user in <see cref="LabLifecycle.PublicStates"/>; an invited or active
+    /// partner in every state. A declined, withdrawn or former partner reads only what everyone reads. LabStore.ListAsync
+    /// passes the same set to its query.
     /// </summary>
     public static bool CanRead(Caller caller, string hostCode, State state, LinkState? callerLink) =>
         caller.IsAdmin
         || caller.ActsFor(hostCode)
         || LabLifecycle.IsPublic(state)
-        || (callerLink is { } link && (ReadsInEveryState.Contains(link) || (ReadsOnceSubmitted.Contains(link) && !HostOnlyStates.Contains(state))));
+        || (callerLink is { } link && ReadsInEveryState.Contains(link));
 
     /// <summary>True when reading needs no partner lookup to decide.</summary>
     public static bool DecidedWithoutPartnership(Caller caller, string hostCode, State state) =>
