@@ -36,7 +36,7 @@ public sealed class MemberConsentTests(AlliancesFixture fixture)
 
         Assert.Equal(LinkState.Active, accepted.State);
         Assert.NotNull(accepted.AnswerTime);
-        Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd"),
+        Assert.Equal(Collaboration.Shared.Data.Dates.Today.ToString("yyyy-MM-dd"),
             $"{accepted.JoinedDate.Year:D4}-{accepted.JoinedDate.Month:D2}-{accepted.JoinedDate.Day:D2}");
         Assert.Equal(2, await MemberCountAsync(alliance.Name));
         Assert.Equal(State.Approved, (await _as.Admin.ApproveAllianceAsync(new ApproveAllianceRequest { Name = alliance.Name })).State);

@@ -53,7 +53,7 @@ public sealed class PartnerConsentTests(CollegesFixture fixture)
 
         Assert.Equal(LinkState.Active, accepted.State);
         Assert.NotNull(accepted.AnswerTime);
-        Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow), new DateOnly(accepted.JoinedDate.Year, accepted.JoinedDate.Month, accepted.JoinedDate.Day));
+        Assert.Equal(Collaboration.Shared.Data.Dates.Today, new DateOnly(accepted.JoinedDate.Year, accepted.JoinedDate.Month, accepted.JoinedDate.Day));
         Assert.Equal(1, (await GetAsync(college)).PartnerCount);
         await _as.A.CreateMentorAsync(new CreateMentorRequest { Parent = college.Name, Mentor = Actors.NewMentor() });
         Assert.Contains((await _as.Admin.ListIndustrialCollegesAsync(new ListIndustrialCollegesRequest { PartnerCreditCode = _as.PartnerA, PageSize = 200 }))

@@ -47,7 +47,7 @@ public sealed class ContractSweepTests(LabsFixture fixture)
     {
         var world = await SeedAsync();
         var labs = world.Labs;
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = Collaboration.Shared.Data.Dates.Today;
         // Each filter's match is of a platform, for the caller's organisation (null for an admin).
         var filters = new Dictionary<string, IReadOnlyList<(object Value, Func<Lab, string?, bool> Matches)>>
         {
