@@ -107,11 +107,9 @@ public static class Extensions
 
     public static WebApplication MapPortal(this WebApplication app)
     {
-        if (!app.Environment.IsDevelopment())
-        {
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
-        }
-        app.UseStatusCodePagesWithReExecute("/not-found");
+        // In every environment: no stack trace or internal address ever reaches a page.
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestLocalization(new RequestLocalizationOptions
         {
             DefaultRequestCulture = new RequestCulture(Cultures[0]),
