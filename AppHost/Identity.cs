@@ -8,7 +8,26 @@ public sealed record IdentityService(
     IResourceBuilder<ProjectResource> Resource,
     EndpointReference Url,
     IResourceBuilder<ParameterResource> SeedsClientSecret,
-    IResourceBuilder<ParameterResource> OrganizationClientSecret);
+    IResourceBuilder<ParameterResource> OrganizationClientSecret)
+{
+    /// <summary>
+    /// Registers the web portal as a confidential client (authorization code + PKCE, its secret generated once into the
+    /// data directory) whose callbacks are on <paramref name="portalUrl"/>, and hands the portal its id and secret.
+    /// </summary>
+    public void AddPortalClient(IResourceBuilder<ProjectResource> portal, EndpointReference portalUrl, string dataDirectory)
+    {
+        var secret = Resource.ApplicationBuilder.AddPersistedSecret(ResourceNames.PortalClientSecret, "Portal:ClientSecret", dataDirectory, urlSafe: true);
+        const string prefix = "Identity__PortalClients__1__";
+        Resource
+            .WithEnvironment(prefix + "ClientId", IdentityServiceExtensions.WebPortalClientId)
+            .WithEnvironment(prefix + "ClientSecret", secret)
+            .WithEnvironment(prefix + "RedirectUris__0", ReferenceExpression.Create($"{portalUrl}/signin-oidc"))
+            .WithEnvironment(prefix + "PostLogoutRedirectUris__0", ReferenceExpression.Create($"{portalUrl}/signout-callback-oidc"));
+        portal
+            .WithEnvironment("Portal__ClientId", IdentityServiceExtensions.WebPortalClientId)
+            .WithEnvironment("Portal__ClientSecret", secret);
+    }
+}
 
 /// <summary>
 /// The token issuer every service trusts (discovery and JWKS at <c>Auth__Authority</c>). Its machine
@@ -28,6 +47,8 @@ public static class IdentityServiceExtensions
     /// <summary>The public client people sign in through (authorization code + PKCE); the token command uses it.</summary>
     public const string PortalClientId = "portal";
     public const string PortalRedirectUri = "http://127.0.0.1/callback";
+    /// <summary>The web portal: a confidential client (its secret stays on its server, like the tokens it gets).</summary>
+    public const string WebPortalClientId = "portal-web";
     public const string AdminEmail = "admin@city.demo";
     private static readonly string[] DemoRoles = ["owner", "editor", "viewer"];
 

@@ -40,6 +40,15 @@ var gateway = builder.AddCollaborationProject<Projects.Gateway>(ResourceNames.Ga
     .WithIdentity(identity)
     .WithReferencesTo(services);
 
+// Portal: people sign in (OpenID Connect against identity) and work in a browser; every call goes through the gateway.
+var portal = builder.AddCollaborationProject<Projects.Portal>(ResourceNames.Portal)
+    .WithHttpEndpoint(port: builder.Configuration.Port("Portal:Port", 8088), name: EndpointNames.Http, isProxied: false)
+    .WithHttpHealthCheck("/health", endpointName: EndpointNames.Http)
+    .WithEnvironment("Gateway__GrpcUrl", gateway.GetEndpoint(EndpointNames.Grpc))
+    .WithIdentity(identity)
+    .WaitFor(gateway);
+identity.AddPortalClient(portal, portal.GetEndpoint(EndpointNames.Http), plan.DataDirectory);
+
 // Demo data, loaded through the gateway once every service answers.
 builder.AddCollaborationProject<Projects.SeedLoader>(ResourceNames.Seeds)
     .WithEnvironment("Gateway__GrpcUrl", gateway.GetEndpoint(EndpointNames.Grpc))

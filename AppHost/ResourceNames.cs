@@ -29,6 +29,8 @@ public static class ResourceNames
     public const string LearnerIdentityKey = "learner-identity-key";
 
     public const string Gateway = "gateway";
+    public const string Portal = "portal";
+    public const string PortalClientSecret = "portal-client-secret";
     public const string Seeds = "seeds";
 }
 

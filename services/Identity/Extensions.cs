@@ -13,7 +13,7 @@ public static class Extensions
 {
     /// <summary>
     /// The token issuer: OpenIddict on PostgreSQL (client credentials, authorization code with PKCE,
-    /// refresh tokens, revocation, discovery and JWKS), RSA keys kept between restarts, 5-minute
+    /// refresh tokens, revocation, sign-out, discovery and JWKS), RSA keys kept between restarts, 5-minute
     /// access tokens carrying sub, org, org_kind and role, a sign-in page and the management API.
     /// </summary>
     public static IHostApplicationBuilder AddIdentityServices(this IHostApplicationBuilder builder)
@@ -50,6 +50,7 @@ public static class Extensions
                 server.SetAuthorizationEndpointUris("connect/authorize")
                     .SetTokenEndpointUris("connect/token")
                     .SetRevocationEndpointUris("connect/revoke")
+                    .SetEndSessionEndpointUris("connect/endsession")
                     .SetJsonWebKeySetEndpointUris(".well-known/jwks");
                 server.AllowClientCredentialsFlow()
                     .AllowAuthorizationCodeFlow()
@@ -68,7 +69,8 @@ public static class Extensions
                 server.DisableAccessTokenEncryption();
                 var aspNetCore = server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
-                    .EnableTokenEndpointPassthrough();
+                    .EnableTokenEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough();
                 if (settings.AllowHttp)
                 {
                     aspNetCore.DisableTransportSecurityRequirement();

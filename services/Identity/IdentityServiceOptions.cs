@@ -36,11 +36,17 @@ public sealed class MachineClient
     public string? Organization { get; set; }
 }
 
-/// <summary>A public client for people: authorization code with PKCE, no secret.</summary>
+/// <summary>
+/// A client people sign in through: authorization code with PKCE. Without a secret it is public (the token command);
+/// with one it is confidential (the web portal, which keeps its secret and the tokens on its server).
+/// </summary>
 public sealed class PortalClient
 {
     public string ClientId { get; set; } = "";
+    public string? ClientSecret { get; set; }
     public List<string> RedirectUris { get; set; } = [];
+    /// <summary>Where the sign-out endpoint may send a person back to.</summary>
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
 }
 
 public sealed class BootstrapOrganization

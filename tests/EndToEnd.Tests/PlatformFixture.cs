@@ -59,6 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             $"--Gateway:GrpcPort={PostgresServer.FreePort()}",
             $"--Gateway:HttpPort={PostgresServer.FreePort()}",
             $"--Identity:Port={PostgresServer.FreePort()}",
+            $"--Portal:Port={PostgresServer.FreePort()}",
             $"--Seeds:ClientSecret={AdminClientSecret}",
             $"--Seeds:OrgClientSecret={OrganizationClientSecret}",
             $"--Identity:AdminPassword={AdminPassword}",

@@ -16,6 +16,8 @@ namespace Collaboration.Identity.Tests;
 public sealed partial class IdentityFixture : IAsyncLifetime
 {
     public const string PortalClient = "portal";
+    /// <summary>A confidential client people sign in through (the web portal): code + PKCE, and its secret.</summary>
+    public const string WebPortalClient = "portal-web";
     public const string RedirectUri = "http://127.0.0.1/callback";
     public const string AdminClient = "seeds-loader";
     public const string OrgClient = "integration-job";
@@ -25,6 +27,7 @@ public sealed partial class IdentityFixture : IAsyncLifetime
     public string OrgC { get; } = Organizations.NewCode("91");
     public string AdminClientSecret { get; } = Secret();
     public string OrgClientSecret { get; } = Secret();
+    public string WebPortalSecret { get; } = Secret();
     /// <summary>Every bootstrap account's password (random per run).</summary>
     public string Password { get; } = Secret();
     public string KeyDirectory { get; } = Path.Combine(Path.GetTempPath(), "collab-identity-keys-" + Guid.NewGuid().ToString("N")[..8]);
@@ -60,6 +63,10 @@ public sealed partial class IdentityFixture : IAsyncLifetime
             ["Identity:Clients:1:Organization"] = OrgA,
             ["Identity:PortalClients:0:ClientId"] = PortalClient,
             ["Identity:PortalClients:0:RedirectUris:0"] = RedirectUri,
+            ["Identity:PortalClients:1:ClientId"] = WebPortalClient,
+            ["Identity:PortalClients:1:ClientSecret"] = WebPortalSecret,
+            ["Identity:PortalClients:1:RedirectUris:0"] = RedirectUri,
+            ["Identity:PortalClients:1:PostLogoutRedirectUris:0"] = RedirectUri + "/signed-out",
         };
         (string Code, string Kind)[] organizations = [(OrgA, "enterprise"), (OrgB, "university"), (OrgC, "enterprise")];
         for (var i = 0; i < organizations.Length; i++)
@@ -128,12 +135,14 @@ public sealed partial class IdentityFixture : IAsyncLifetime
         return await ReadTokensAsync(await RedeemAsync(code, verifier));
     }
 
-    public async Task<(string Code, string Verifier)> AuthorizeAsync(string email, string password, bool pkce = true)
+    public async Task<(string Code, string Verifier)> AuthorizeAsync(string email, string password, bool pkce = true,
+        string clientId = PortalClient, HttpClient? browser = null)
     {
-        using var browser = Browser();
+        using var owned = browser is null ? Browser() : null;
+        browser ??= owned!;
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
-        var authorize = $"/connect/authorize?client_id={PortalClient}&response_type=code&scope=openid%20offline_access"
+        var authorize = $"/connect/authorize?client_id={clientId}&response_type=code&scope=openid%20offline_access"
             + $"&redirect_uri={Uri.EscapeDataString(RedirectUri)}&state=s1"
             + (pkce ? $"&code_challenge={challenge}&code_challenge_method=S256" : "");
         var first = await browser.GetAsync(authorize);
@@ -167,14 +176,19 @@ public sealed partial class IdentityFixture : IAsyncLifetime
         return await browser.PostAsync("/account/signin", new FormUrlEncodedContent(fields));
     }
 
-    public async Task<HttpResponseMessage> RedeemAsync(string code, string verifier)
+    public async Task<HttpResponseMessage> RedeemAsync(string code, string verifier, string clientId = PortalClient, string? secret = null)
     {
         using var http = Http();
-        return await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        var form = new Dictionary<string, string>
         {
-            ["grant_type"] = "authorization_code", ["client_id"] = PortalClient, ["code"] = code,
+            ["grant_type"] = "authorization_code", ["client_id"] = clientId, ["code"] = code,
             ["redirect_uri"] = RedirectUri, ["code_verifier"] = verifier,
-        }));
+        };
+        if (secret is not null)
+        {
+            form["client_secret"] = secret;
+        }
+        return await http.PostAsync("/connect/token", new FormUrlEncodedContent(form));
     }
 
     public async Task<HttpResponseMessage> RefreshAsync(string refreshToken)

@@ -131,15 +131,18 @@ public sealed class IdentityDatabaseInitializer(IServiceScopeFactory scopes, ICo
         }
         foreach (var client in options.Value.PortalClients)
         {
+            var confidential = !string.IsNullOrEmpty(client.ClientSecret);
             var descriptor = new OpenIddictApplicationDescriptor
             {
                 ClientId = client.ClientId,
-                ClientType = ClientTypes.Public,
+                ClientSecret = confidential ? client.ClientSecret : null,
+                ClientType = confidential ? ClientTypes.Confidential : ClientTypes.Public,
                 ConsentType = ConsentTypes.Implicit,
                 DisplayName = client.ClientId,
                 Permissions =
                 {
                     Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
+                    Permissions.Endpoints.EndSession,
                     Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code,
                 },
                 Requirements = { Requirements.Features.ProofKeyForCodeExchange },
@@ -147,6 +150,10 @@ public sealed class IdentityDatabaseInitializer(IServiceScopeFactory scopes, ICo
             foreach (var uri in client.RedirectUris)
             {
                 descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+            }
+            foreach (var uri in client.PostLogoutRedirectUris)
+            {
+                descriptor.PostLogoutRedirectUris.Add(new Uri(uri, UriKind.Absolute));
             }
             await UpsertAsync(applications, descriptor, ct);
         }

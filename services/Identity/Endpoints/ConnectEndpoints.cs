@@ -26,6 +26,7 @@ public static class ConnectEndpoints
     {
         app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync);
         app.MapPost("/connect/token", TokenAsync);
+        app.MapMethods("/connect/endsession", ["GET", "POST"], (Delegate)EndSessionAsync);
         app.MapGet(SignInPath, (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
             SignInPage(context, antiforgery, returnUrl ?? "/", error: null));
         app.MapPost(SignInPath, SignInAsync).DisableAntiforgery();
@@ -68,6 +69,16 @@ public static class ConnectEndpoints
         var organization = user.OrganizationCode is null ? null : await db.Organizations.FindAsync([user.OrganizationCode], ct);
         var principal = Principals.Create(user.Email, user.Role, organization, options.Value.Audience, request.GetScopes());
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>
+    /// Sign-out (RP-initiated logout): the sign-in session here ends too, so the next authorization request asks for
+    /// the password again; OpenIddict then sends the person to the client's registered post-logout URI.
+    /// </summary>
+    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    {
+        await context.SignOutAsync(SignInScheme);
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     // A POSTed authorization request carries its parameters in the form; the sign-in page sends the person back with a GET.
