@@ -29,8 +29,19 @@ public sealed class AllianceTests(PortalFixture portal) : BrowserTest(portal)
         await enterprise.FillAsync("[data-testid=member-code]", PortalFixture.University);
         await enterprise.ClickAsync("[data-testid=save]");
         await enterprise.WaitForURLAsync("**?done=member");
-        Assert.Contains(PortalFixture.University, await enterprise.InnerTextAsync("[data-testid=members]"));
+        Assert.Equal("Invited", await enterprise.GetAttributeAsync($"[data-testid=members] tr[data-code='{PortalFixture.University}']", "data-state"));
+        Assert.Equal(0, await enterprise.Locator("[data-testid=accept]").CountAsync());
 
+        // The university finds the invitation on its home page and accepts it: only then does it count for approval.
+        var university = await SignInAsync(PortalFixture.Email("owner", PortalFixture.University));
+        await university.Locator($"[data-testid=invitations] tr[data-name='{name}'] a").ClickAsync();
+        await university.ClickAsync("[data-testid=accept]");
+        await university.WaitForURLAsync("**?done=accepted");
+        Assert.Equal("Active", await university.GetAttributeAsync($"[data-testid=members] tr[data-code='{PortalFixture.University}']", "data-state"));
+        await university.GotoAsync("/");
+        Assert.Equal(0, await university.Locator($"[data-testid=invitations] tr[data-name='{name}']").CountAsync());
+
+        await enterprise.GotoAsync("/" + name);
         await enterprise.ClickAsync("[data-testid=submit]");
         await enterprise.WaitForURLAsync("**?done=submitted");
         Assert.Equal("Submitted", await enterprise.GetAttributeAsync("[data-testid=state]", "data-state"));
