@@ -23,22 +23,15 @@ public sealed class DirectoryTests(AlliancesFixture fixture)
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
-    private static void AssertNotFoundNaming(RpcException error, string field)
-    {
-        var info = error.GetRpcStatus()!.GetDetail<ErrorInfo>();
-        Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
-        Assert.Equal(field, info.Metadata["field"]);
-    }
-
     [Fact]
     public async Task CreateAlliance_LeadNotInTheDirectory_NotFoundNamingTheField_NothingWritten()
     {
         var unregistered = DirectoryServer.Unregistered();
         var client = _as.As(unregistered, "enterprise");
 
-        var error = await GrpcAssert.Status(StatusCode.NotFound, () => client.CreateAllianceAsync(new CreateAllianceRequest { Alliance = Actors.NewAlliance() }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(() => client.CreateAllianceAsync(new CreateAllianceRequest { Alliance = Actors.NewAlliance() }).ResponseAsync,
+            "alliance.lead_organization.credit_code");
 
-        AssertNotFoundNaming(error, "alliance.lead_organization.credit_code");
         Assert.Equal(0, await RowsNamingAsync(unregistered));
     }
 
@@ -77,9 +70,8 @@ public sealed class DirectoryTests(AlliancesFixture fixture)
         var before = await _as.Admin.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name });
         var unregistered = DirectoryServer.Unregistered();
 
-        var error = await GrpcAssert.Status(StatusCode.NotFound, () => _as.InviteAsync(alliance, unregistered));
+        await GrpcAssert.ReferencesNotFound(() => _as.InviteAsync(alliance, unregistered), "member.organization.credit_code");
 
-        AssertNotFoundNaming(error, "member.organization.credit_code");
         Assert.Equal(0, await RowsNamingAsync(unregistered));
         Assert.Equal(before, await _as.Admin.GetAllianceAsync(new GetAllianceRequest { Name = alliance.Name }));
     }

@@ -4,7 +4,6 @@ using Collaboration.Common.V1;
 using Collaboration.Shared.Identity;
 using Collaboration.TestSupport;
 using Dapper;
-using Google.Rpc;
 using Grpc.Core;
 
 namespace Collaboration.Apprenticeships.Tests;
@@ -19,15 +18,6 @@ public sealed class DirectoryTests(CohortsFixture fixture)
 {
     private readonly Actors _as = new(fixture);
     private static readonly Google.Type.Date Start = new() { Year = 2027, Month = 7, Day = 1 };
-
-    /// <summary>NOT_FOUND with the shared REFERENCE_NOT_FOUND ErrorInfo naming exactly these request fields, in request order.</summary>
-    private static async Task ReferencesNotFound(Func<Task> call, params string[] fields)
-    {
-        var error = await GrpcAssert.Status(StatusCode.NotFound, call);
-        var info = error.GetRpcStatus()!.GetDetail<ErrorInfo>();
-        Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
-        Assert.Equal(string.Join(',', fields), info.Metadata["field"]);
-    }
 
     /// <summary>Cohorts, sponsor links and audit entries that name any of these organisations.</summary>
     private async Task<long> RowsNamingAsync(params string[] codes)
@@ -87,7 +77,7 @@ public sealed class DirectoryTests(CohortsFixture fixture)
         }
 
         // The first sponsor proposes (a party whatever the college), so only the directory can refuse.
-        await ReferencesNotFound(() => _as.SponsorClient.CreateCohortAsync(new CreateCohortRequest { Cohort = cohort }).ResponseAsync, [.. fields]);
+        await GrpcAssert.ReferencesNotFound(() => _as.SponsorClient.CreateCohortAsync(new CreateCohortRequest { Cohort = cohort }).ResponseAsync, [.. fields]);
 
         Assert.Equal(0, await RowsNamingAsync(_as.College, _as.Sponsor, _as.Sponsor2, unregisteredCollege, unregisteredSponsor));
         Assert.Empty((await _as.Admin.ListCohortsAsync(new ListCohortsRequest { SponsorCreditCode = _as.Sponsor })).Cohorts);
@@ -99,7 +89,7 @@ public sealed class DirectoryTests(CohortsFixture fixture)
         var college = DirectoryServer.Unregistered();
         var cohort = _as.NewCohort();
         cohort.College = new Organization { CreditCode = college };
-        await ReferencesNotFound(() => _as.SponsorClient.CreateCohortAsync(new CreateCohortRequest { Cohort = cohort }).ResponseAsync,
+        await GrpcAssert.ReferencesNotFound(() => _as.SponsorClient.CreateCohortAsync(new CreateCohortRequest { Cohort = cohort }).ResponseAsync,
             "cohort.college.credit_code");
 
         await fixture.Directory.RegisterAsync(college, "娄底新设职业学院（测试）", "vocational_college");
@@ -167,7 +157,7 @@ public sealed class DirectoryTests(CohortsFixture fixture)
         var cohort = await _as.CreateAsync();
         var unregistered = DirectoryServer.Unregistered();
 
-        await ReferencesNotFound(() => _as.CollegeClient.AddSponsorAsync(new AddSponsorRequest
+        await GrpcAssert.ReferencesNotFound(() => _as.CollegeClient.AddSponsorAsync(new AddSponsorRequest
         {
             Name = cohort.Name, Organization = new Organization { CreditCode = unregistered, Name = "Typed Castings Co.", Kind = OrganizationKind.Enterprise },
         }).ResponseAsync, "organization.credit_code");
@@ -205,13 +195,13 @@ public sealed class DirectoryTests(CohortsFixture fixture)
         var unregistered = DirectoryServer.Unregistered();
         var typed = new Organization { CreditCode = unregistered, Name = "Typed Employer Co.", Kind = OrganizationKind.Enterprise };
 
-        await ReferencesNotFound(() => _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement, Employer = typed }).ResponseAsync,
+        await GrpcAssert.ReferencesNotFound(() => _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement, Employer = typed }).ResponseAsync,
             "employer.credit_code");
         await GrpcAssert.Status(StatusCode.NotFound, () => _as.SponsorClient.GetPlacementAsync(new GetPlacementRequest { Name = placement }).ResponseAsync);
 
         await _as.SponsorClient.OfferPlacementAsync(new OfferPlacementRequest { Name = placement });
         var accepted = await _as.SponsorClient.AcceptPlacementAsync(new AcceptPlacementRequest { Name = placement });
-        await ReferencesNotFound(() => _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
+        await GrpcAssert.ReferencesNotFound(() => _as.SponsorClient.RecordEmploymentAsync(new RecordEmploymentRequest
         {
             Name = placement, Employer = typed, StartDate = Start,
         }).ResponseAsync, "employer.credit_code");

@@ -1,7 +1,6 @@
 using Collaboration.Colleges.V1;
 using Collaboration.Common.V1;
 using Collaboration.TestSupport;
-using Google.Rpc;
 using Grpc.Core;
 
 namespace Collaboration.IndustrialColleges.Tests;
@@ -15,16 +14,6 @@ public sealed class DirectoryTests(CollegesFixture fixture)
 {
     private readonly Actors _as = new(fixture);
 
-    private static async Task AssertReferenceNotFound(string field, Func<Task> call)
-    {
-        var error = await GrpcAssert.Status(StatusCode.NotFound, call);
-        var info = error.GetRpcStatus()?.GetDetail<ErrorInfo>();
-        Assert.NotNull(info);
-        Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
-        Assert.Equal(field, info.Metadata["field"]);
-        Assert.Contains(field, error.Status.Detail, StringComparison.Ordinal);
-    }
-
     private Task<long> CollegesHostedByAsync(string code) =>
         fixture.ScalarAsync("SELECT count(*) FROM industrial_colleges WHERE host_code = @code", ("code", code));
 
@@ -34,8 +23,8 @@ public sealed class DirectoryTests(CollegesFixture fixture)
         var unregistered = DirectoryServer.Unregistered();
         var client = _as.Client(Tokens.For(unregistered, "vocational_college"));
 
-        await AssertReferenceNotFound("industrial_college.host_college.credit_code", () =>
-            client.CreateIndustrialCollegeAsync(new CreateIndustrialCollegeRequest { IndustrialCollege = Actors.NewCollege() }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(() =>
+            client.CreateIndustrialCollegeAsync(new CreateIndustrialCollegeRequest { IndustrialCollege = Actors.NewCollege() }).ResponseAsync, "industrial_college.host_college.credit_code");
 
         Assert.Equal(0, await CollegesHostedByAsync(unregistered));
     }
@@ -93,7 +82,7 @@ public sealed class DirectoryTests(CollegesFixture fixture)
     {
         var college = await _as.CreateAsync();
 
-        await AssertReferenceNotFound("partner.organization.credit_code", () => _as.InviteAsync(college, DirectoryServer.Unregistered()));
+        await GrpcAssert.ReferencesNotFound(() => _as.InviteAsync(college, DirectoryServer.Unregistered()), "partner.organization.credit_code");
 
         Assert.Empty((await _as.Host.ListPartnersAsync(new ListPartnersRequest { Parent = college.Name, ShowRemoved = true })).Partners);
         Assert.Equal(college.Etag, (await _as.Host.GetIndustrialCollegeAsync(new GetIndustrialCollegeRequest { Name = college.Name })).Etag);

@@ -1,7 +1,6 @@
 using Collaboration.Common.V1;
 using Collaboration.Labs.V1;
 using Collaboration.TestSupport;
-using Google.Rpc;
 using Grpc.Core;
 using Kind = Collaboration.Labs.V1.Lab.Types.Kind;
 using PostState = Collaboration.Labs.V1.Post.Types.State;
@@ -19,16 +18,6 @@ public sealed class DirectoryTests(LabsFixture fixture)
 {
     private readonly Actors _as = new(fixture);
 
-    /// <summary>NOT_FOUND with ErrorInfo REFERENCE_NOT_FOUND naming <paramref name="field"/>.</summary>
-    internal static async Task NotFoundNaming(string field, Func<Task> call)
-    {
-        var error = await GrpcAssert.Status(StatusCode.NotFound, call);
-        var info = error.GetRpcStatus()?.GetDetail<ErrorInfo>();
-        Assert.NotNull(info);
-        Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
-        Assert.Equal(field, info.Metadata["field"]);
-    }
-
     private Task<long> RowsOfAsync(string code) => fixture.ScalarAsync(
         """
         SELECT (SELECT count(*) FROM labs WHERE host_code = @code)
@@ -43,10 +32,10 @@ public sealed class DirectoryTests(LabsFixture fixture)
         var unregistered = DirectoryServer.Unregistered();
         var host = _as.As(unregistered, "enterprise");
 
-        await NotFoundNaming("lab.host_organization.credit_code", () => host.CreateLabAsync(new CreateLabRequest { Lab = Actors.NewLab() }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(() => host.CreateLabAsync(new CreateLabRequest { Lab = Actors.NewLab() }).ResponseAsync, "lab.host_organization.credit_code");
         var lab = Actors.NewLab();
         lab.HostOrganization.CreditCode = unregistered;
-        await NotFoundNaming("lab.host_organization.credit_code", () => host.CreateLabAsync(new CreateLabRequest { Lab = lab }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(() => host.CreateLabAsync(new CreateLabRequest { Lab = lab }).ResponseAsync, "lab.host_organization.credit_code");
 
         Assert.Equal(0, await RowsOfAsync(unregistered));
     }
@@ -75,7 +64,7 @@ public sealed class DirectoryTests(LabsFixture fixture)
         var lab = await _as.CreateAsync();
         var unregistered = DirectoryServer.Unregistered();
 
-        await NotFoundNaming("partner.organization.credit_code", () => _as.InviteAsync(lab, unregistered));
+        await GrpcAssert.ReferencesNotFound(() => _as.InviteAsync(lab, unregistered), "partner.organization.credit_code");
 
         Assert.Empty((await _as.Host.ListLabPartnersAsync(new ListLabPartnersRequest { Parent = lab.Name, ShowLeft = true })).Partners);
         Assert.Equal(lab.Etag, (await _as.GetAsync(lab)).Etag);
@@ -105,8 +94,9 @@ public sealed class DirectoryTests(LabsFixture fixture)
         var post = await _as.Host.CreateLabPostAsync(new CreateLabPostRequest { Parent = lab.Name, Post = PostTests.NewPost() });
         var unregistered = DirectoryServer.Unregistered();
 
-        await NotFoundNaming("appointment.home_organization.credit_code",
-            () => _as.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = PostTests.Appointment(unregistered) }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(
+            () => _as.Host.FillLabPostAsync(new FillLabPostRequest { Name = post.Name, Appointment = PostTests.Appointment(unregistered) }).ResponseAsync,
+            "appointment.home_organization.credit_code");
         var unchanged = Assert.Single((await _as.Host.ListLabPostsAsync(new ListLabPostsRequest { Parent = lab.Name })).Posts);
         Assert.Equal(post, unchanged);
         Assert.Equal(0, await RowsOfAsync(unregistered));
@@ -124,8 +114,9 @@ public sealed class DirectoryTests(LabsFixture fixture)
         var post = await _as.Host.CreateOrganizationPostAsync(new CreateOrganizationPostRequest { Parent = $"organizations/{_as.Enterprise}", Post = PostTests.NewPost() });
         var unregistered = DirectoryServer.Unregistered();
 
-        await NotFoundNaming("appointment.home_organization.credit_code",
-            () => _as.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = PostTests.Appointment(unregistered) }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(
+            () => _as.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = PostTests.Appointment(unregistered) }).ResponseAsync,
+            "appointment.home_organization.credit_code");
         Assert.Equal(post, await _as.Host.GetOrganizationPostAsync(new GetOrganizationPostRequest { Name = post.Name }));
 
         var filled = await _as.Host.FillOrganizationPostAsync(new FillOrganizationPostRequest { Name = post.Name, Appointment = PostTests.Appointment(_as.OtherEnterprise) });
@@ -139,8 +130,8 @@ public sealed class DirectoryTests(LabsFixture fixture)
         var unregistered = DirectoryServer.Unregistered();
         var owner = _as.As(unregistered, "enterprise");
 
-        await NotFoundNaming("parent", () => owner.CreateOrganizationPostAsync(
-            new CreateOrganizationPostRequest { Parent = $"organizations/{unregistered}", Post = PostTests.NewPost() }).ResponseAsync);
+        await GrpcAssert.ReferencesNotFound(() => owner.CreateOrganizationPostAsync(
+            new CreateOrganizationPostRequest { Parent = $"organizations/{unregistered}", Post = PostTests.NewPost() }).ResponseAsync, "parent");
 
         Assert.Equal(0, await RowsOfAsync(unregistered));
         Assert.Empty((await _as.Admin.ListOrganizationPostsAsync(new ListOrganizationPostsRequest { Parent = $"organizations/{unregistered}" })).Posts);

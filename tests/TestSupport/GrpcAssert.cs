@@ -14,6 +14,24 @@ public static class GrpcAssert
         return exception;
     }
 
+    /// <summary>
+    /// NOT_FOUND for organisations the directory does not know: the shared REFERENCE_NOT_FOUND ErrorInfo names exactly
+    /// these request fields (in request order), and so does the message.
+    /// </summary>
+    public static async Task<RpcException> ReferencesNotFound(Func<Task> call, params string[] fields)
+    {
+        var exception = await Status(StatusCode.NotFound, call);
+        var info = exception.GetRpcStatus()?.GetDetail<ErrorInfo>();
+        Assert.NotNull(info);
+        Assert.Equal("REFERENCE_NOT_FOUND", info.Reason);
+        Assert.Equal(string.Join(',', fields), info.Metadata["field"]);
+        foreach (var field in fields)
+        {
+            Assert.Contains(field, exception.Status.Detail, StringComparison.Ordinal);
+        }
+        return exception;
+    }
+
     /// <summary>INVALID_ARGUMENT whose BadRequest names exactly these fields (in any order).</summary>
     public static async Task<BadRequest> InvalidFields(Func<Task> call, params string[] fields)
     {
