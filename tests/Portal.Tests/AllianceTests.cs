@@ -38,6 +38,7 @@ public sealed class AllianceTests(PortalFixture portal) : BrowserTest(portal)
         await university.ClickAsync("[data-testid=accept]");
         await university.WaitForURLAsync("**?done=accepted");
         Assert.Equal("Active", await university.GetAttributeAsync($"[data-testid=members] tr[data-code='{PortalFixture.University}']", "data-state"));
+        Assert.Equal(0, await university.Locator("[data-testid=audit]").CountAsync()); // the lead's and the city's, not a member's
         await university.GotoAsync("/");
         Assert.Equal(0, await university.Locator($"[data-testid=invitations] tr[data-name='{name}']").CountAsync());
 
