@@ -32,6 +32,7 @@ public static class Backends
         new("apprenticeship-classes", "collaboration.apprenticeships.v1",
             BulkMethods: ["collaboration.apprenticeships.v1.CohortService/ImportEnrolments"],
             BulkJsonPaths: ["/v1/cohorts/{cohort}:importEnrolments"]),
+        new("talent", "collaboration.talent.v1"),
     ];
 }
 

@@ -72,7 +72,7 @@ public sealed partial class ContractRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task OpenApi_NamesEveryHttpRuleByItsResourcePattern()
     {
-        string[] documents = ["alliances", "labs", "industrial-colleges", "apprenticeship-classes"];
+        string[] documents = ["alliances", "labs", "industrial-colleges", "apprenticeship-classes", "talent"];
         var operations = new HashSet<string>();
         foreach (var document in documents)
         {
