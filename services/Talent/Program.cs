@@ -7,6 +7,7 @@ builder.AddTalentServices();
 
 var app = builder.Build();
 app.MapCollaborationService<DeclarationsGrpcService>();
+app.MapGrpcService<CatalogueGrpcService>().RequireAuthorization();
 app.Run();
 
 /// <summary>The entry point, visible to the end-to-end tests.</summary>

@@ -1,7 +1,10 @@
+using Collaboration.Apprenticeships;
+using Collaboration.Apprenticeships.Grpc;
 using Collaboration.Shared.Hosting;
 using Collaboration.Talent.Grpc;
 using Collaboration.Talent.V1;
 using Collaboration.TestSupport;
+using Microsoft.AspNetCore.Builder;
 
 [assembly: AssemblyFixture(typeof(Collaboration.Talent.Tests.TalentFixture))]
 
@@ -15,13 +18,31 @@ public sealed class TalentFixture : IAsyncLifetime
     public DirectoryServer Directory { get; private set; } = null!;
     public ServiceHost Service { get; private set; } = null!;
 
+    /// <summary>The Apprenticeship Classes service the catalogue reads its supply from.</summary>
+    public ServiceHost Apprenticeships { get; private set; } = null!;
+
+    public const string ApprenticeshipsDatabase = "apprenticeships";
+
     public async ValueTask InitializeAsync()
     {
         Postgres = await PostgresServer.StartAsync();
         Cache = new CacheServer();
         Directory = await DirectoryServer.StartAsync(Postgres);
+        Apprenticeships = await StartApprenticeshipsAsync();
         Service = await StartReplicaAsync("talent", Cache.ConnectionString);
     }
+
+    public Task<ServiceHost> StartApprenticeshipsAsync() =>
+        ServiceHost.StartAsync(b => { b.AddApprenticeshipServices(); TestChains.Accept(b.Services); }, a =>
+            {
+                a.MapCollaborationService<CohortsGrpcService>();
+                a.MapGrpcService<TrainingSupplyGrpcService>().RequireAuthorization();
+            },
+            new Dictionary<string, string?>(Directory.Settings)
+            {
+                ["ConnectionStrings:apprenticeshipsdb"] = Postgres.ConnectionString(ApprenticeshipsDatabase),
+                ["Learners:IdentityKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            });
 
     /// <summary>Another replica: same or another database, with or without a cache.</summary>
     public Task<ServiceHost> StartReplicaAsync(string database, string? cache, IDictionary<string, string?>? more = null)
@@ -30,12 +51,17 @@ public sealed class TalentFixture : IAsyncLifetime
         {
             ["ConnectionStrings:talentdb"] = Postgres.ConnectionString(database),
             ["ConnectionStrings:cache"] = cache,
+            [Extensions.ApprenticeshipsUrlKey] = $"http://127.0.0.1:{Apprenticeships.GrpcPort}",
         };
         foreach (var (key, value) in more ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
-        return ServiceHost.StartAsync(b => { b.AddTalentServices(); TestChains.Accept(b.Services); }, a => a.MapCollaborationService<DeclarationsGrpcService>(),
+        return ServiceHost.StartAsync(b => { b.AddTalentServices(); TestChains.Accept(b.Services); }, a =>
+            {
+                a.MapCollaborationService<DeclarationsGrpcService>();
+                a.MapGrpcService<CatalogueGrpcService>().RequireAuthorization();
+            },
             settings);
     }
 
@@ -44,6 +70,10 @@ public sealed class TalentFixture : IAsyncLifetime
         if (Service is not null)
         {
             await Service.DisposeAsync();
+        }
+        if (Apprenticeships is not null)
+        {
+            await Apprenticeships.DisposeAsync();
         }
         if (Directory is not null)
         {
