@@ -16,6 +16,7 @@ public static class TestYears
     public static int New() => Interlocked.Increment(ref _next);
 }
 
+[Collection("catalogue publications")]
 public sealed class CatalogueTests(TalentFixture fixture)
 {
     private CatalogueService.CatalogueServiceClient Admin => fixture.Service.Client<CatalogueService.CatalogueServiceClient>(Tokens.Admin());
