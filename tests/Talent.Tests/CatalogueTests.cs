@@ -218,6 +218,49 @@ public sealed class CatalogueTests(TalentFixture fixture)
         await GrpcAssert.Status(StatusCode.NotFound, () => Anonymous.CompareCatalogueEditionsAsync(new CompareCatalogueEditionsRequest { Base = first.Name, Target = $"catalogueEditions/{later}" }).ResponseAsync);
     }
 
+    /// <summary>
+    /// The loop for 6-18-01-01 by hand: declared 20; in training: a cohort of 12 seats with 3 live learners and 1 paused
+    /// (and 1 withdrawn, not enrolled) plus an approved cohort of 8 seats with none; graduated 45 days ago: 4 completed, 3
+    /// employed in the city (2 still employed at 6 months, 1 at 12), 1 employed elsewhere. Seats 20, enrolled 4, graduates 4,
+    /// placed 3, gap 20 − (20 + 3) = −3. Figures read live: a cohort opened after compilation counts at once.
+    /// </summary>
+    [Fact]
+    public async Task GetCatalogueEntryFigures_HandComputed_Live_AdminsOnly_UnavailableWhenDown()
+    {
+        var year = TestYears.New();
+        var chain = TestChains.New();
+        var actors = new Actors(fixture);
+        await AcceptAsync(actors, year, chain, "6-18-01-01", 20, 5000, 6000);
+        await Admin.CompileCatalogueEditionAsync(new CompileCatalogueEditionRequest { Year = year });
+        var rows = new SupplyRows(fixture);
+        var training = await rows.CohortAsync("6-18-01-01", chain, 12, CohortState.InTraining);
+        foreach (var state in new[] { EnrolmentState.Live, EnrolmentState.Live, EnrolmentState.Live, EnrolmentState.Paused, EnrolmentState.Withdrawn })
+        {
+            await rows.LearnerAsync(training, state);
+        }
+        await rows.CohortAsync("6-18-01-01", chain, 8, CohortState.Approved);
+        var graduated = await rows.CohortAsync("6-18-01-01", chain, 10, CohortState.Graduated, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-45));
+        await rows.LearnerAsync(graduated, EnrolmentState.Completed, employedInCity: true, retained6: true, retained12: true);
+        await rows.LearnerAsync(graduated, EnrolmentState.Completed, employedInCity: true, retained6: true);
+        await rows.LearnerAsync(graduated, EnrolmentState.Completed, employedInCity: true);
+        await rows.LearnerAsync(graduated, EnrolmentState.Completed, employedInCity: false, retained6: true, retained12: true);
+
+        var name = $"catalogueEditions/{year}/entries/6-18-01-01~{chain}";
+        var figures = await Admin.GetCatalogueEntryFiguresAsync(new GetCatalogueEntryFiguresRequest { Name = name });
+        Assert.Equal((20, 2, 20, 4), (figures.DeclaredDemand, figures.CohortsInTraining, figures.Seats, figures.Enrolled));
+        Assert.Equal((4, 3, 2, 1, -3), (figures.Graduates, figures.PlacedInCity, figures.Retained6Months, figures.Retained12Months, figures.Gap));
+
+        // A draft's entry does not exist for an enterprise.
+        await GrpcAssert.Status(StatusCode.NotFound, () => As(actors.Enterprise).GetCatalogueEntryFiguresAsync(new GetCatalogueEntryFiguresRequest { Name = name }).ResponseAsync);
+        await GrpcAssert.Status(StatusCode.Unauthenticated, () => Anonymous.GetCatalogueEntryFiguresAsync(new GetCatalogueEntryFiguresRequest { Name = name }).ResponseAsync);
+        await GrpcAssert.Status(StatusCode.NotFound, () => Admin.GetCatalogueEntryFiguresAsync(new GetCatalogueEntryFiguresRequest { Name = $"catalogueEditions/{year}/entries/6-17-02-02~{chain}" }).ResponseAsync);
+
+        await using var cut = await fixture.StartReplicaAsync("talent", null,
+            new Dictionary<string, string?> { [Extensions.ApprenticeshipsUrlKey] = $"http://127.0.0.1:{PostgresServer.FreePort()}" });
+        await GrpcAssert.Status(StatusCode.Unavailable,
+            () => cut.Client<CatalogueService.CatalogueServiceClient>(Tokens.Admin()).GetCatalogueEntryFiguresAsync(new GetCatalogueEntryFiguresRequest { Name = name }).ResponseAsync);
+    }
+
     [Fact]
     public async Task Compile_ApprenticeshipsDown_Unavailable_NothingWritten()
     {

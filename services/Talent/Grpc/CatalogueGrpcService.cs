@@ -1,6 +1,7 @@
 // The catalogue API (紧缺急需人才目录), one partial file per resource family:
 //   CatalogueGrpcService.Editions.cs  catalogueEditions/{year}: get, list, compile, publish, compare, audit trail
 //   CatalogueGrpcService.Entries.cs   catalogueEditions/{year}/entries/{occupation}~{chain}: get, list, adjust band and note
+//   CatalogueGrpcService.Loop.cs      an entry's figures from demand to supply, read live
 // This file: what they share. Who may read an edition is EditionLifecycle.CanRead (published and superseded editions are
 // public, anonymous callers included; drafts are the admins'); CatalogueStore's lists apply the same rule.
 
