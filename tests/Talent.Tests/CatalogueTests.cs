@@ -156,6 +156,17 @@ public sealed class CatalogueTests(TalentFixture fixture)
         var entry = (await EntriesAsync(Anonymous, year, chain))["6-18-01-01"];
         Assert.Equal(entry, await Anonymous.GetCatalogueEntryAsync(new GetCatalogueEntryRequest { Name = entry.Name }));
 
+        // Over JSON too, with no token: the public reads are the only anonymous endpoints.
+        using (var json = await fixture.Service.Http.GetAsync($"/v1/catalogueEditions/{year}/entries", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, json.StatusCode);
+            Assert.Contains(entry.Name, await json.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        using (var json = await fixture.Service.Http.GetAsync("/v1/declarations", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, json.StatusCode);
+        }
+
         await GrpcAssert.Status(StatusCode.FailedPrecondition, () => Admin.CompileCatalogueEditionAsync(new CompileCatalogueEditionRequest { Year = year }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.FailedPrecondition, () => Admin.PublishCatalogueEditionAsync(new PublishCatalogueEditionRequest { Name = draft.Name }).ResponseAsync);
         await GrpcAssert.Status(StatusCode.FailedPrecondition, () => Admin.UpdateCatalogueEntryAsync(new UpdateCatalogueEntryRequest
