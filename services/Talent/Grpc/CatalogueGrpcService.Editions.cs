@@ -3,7 +3,7 @@
 // RPC                       | SQL: Data/CatalogueStore.cs                                         | rule: Model/
 // GetCatalogueEdition       | FindEditionAsync (cached)                                           | EditionLifecycle.CanRead (anonymous: public states)
 // ListCatalogueEditions     | ListEditionsAsync                                                   | EditionLifecycle.PublicStates
-// CompileCatalogueEdition   | DemandAsync; TrainingSupplyReader (gRPC); LockEditionAsync, UpsertDraftAsync, ReplaceEntriesAsync | EditionLifecycle.Next(Compile), ShortageIndex, CatalogueBanding, BandThresholds
+// CompileCatalogueEdition   | LockEditionAsync, DemandAsync, TrainingSupplyReader (gRPC), UpsertDraftAsync, ReplaceEntriesAsync | EditionLifecycle.Next(Compile), ShortageIndex, CatalogueBanding, BandThresholds
 // PublishCatalogueEdition   | LockEditionAsync, LockPublishedAsync, PublishAsync, SupersedeAsync  | EditionLifecycle.Next(Publish / Supersede)
 // CompareCatalogueEditions  | AllEntriesAsync ×2                                                  | EditionLifecycle.CanRead of both
 // ListCatalogueAuditEntries | AuditLog.PageAsync (Shared)                                         | admins only
@@ -54,18 +54,34 @@ public sealed partial class CatalogueGrpcService
         violations.ThrowIfAny();
         RequireAdmin(caller, "compile the catalogue");
         var name = CatalogueNames.Edition(request.Year);
-        var existing = await store.FindEditionAsync(request.Year, context.CancellationToken);
-        if (existing is not null && EditionLifecycle.Next(existing.EditionState, EditionAction.Compile) is null)
+        var call = new WriteCall(nameof(CompileCatalogueEdition), caller, request, request.RequestId);
+        return await writes.RunAsync(call, async (connection, transaction) =>
         {
-            ApiErrors.InvalidState(name, nameof(CompileCatalogueEdition), existing.EditionState.ToString());
-        }
+            // Inside the write: a retry with the same request id is answered from the stored response (even after the edition
+            // was published, or while the other service is down), and the edition's row lock serialises compilations of a year.
+            var locked = await CatalogueStore.LockEditionAsync(connection, transaction, request.Year);
+            if (locked is not null && EditionLifecycle.Next(locked.EditionState, EditionAction.Compile) is null)
+            {
+                ApiErrors.InvalidState(name, nameof(CompileCatalogueEdition), locked.EditionState.ToString());
+            }
+            var demand = await store.DemandAsync(request.Year, context.CancellationToken);
+            var supplied = await supply.ReadAsync(context, Shared.Data.Dates.Today);
+            var (scarce, urgent) = thresholds.Validated();
+            var entries = CompileEntries(request.Year, demand, supplied, scarce, urgent);
+            var edition = await CatalogueStore.UpsertDraftAsync(connection, transaction, request.Year, (short)State.Draft, entries.Count, scarce, urgent);
+            await CatalogueStore.ReplaceEntriesAsync(connection, transaction, request.Year, entries);
+            await AuditLog.WriteAsync(connection, transaction, caller, name, name, nameof(CompileCatalogueEdition),
+                locked?.EditionState.ToString() ?? "", State.Draft.ToString(),
+                $"{entries.Count} entries from {demand.Sum(d => d.TotalDemand)} declared people; thresholds {ShortageIndex.Format(scarce)}/{ShortageIndex.Format(urgent)}");
+            return edition.ToProto();
+        }, [EditionCacheKey(request.Year)], context.CancellationToken);
+    }
 
-        // Demand and supply are read before the write transaction: the other service's latency holds no lock here.
-        var demand = await store.DemandAsync(request.Year, context.CancellationToken);
-        var supplied = await supply.ReadAsync(context, Shared.Data.Dates.Today);
-        var (scarce, urgent) = thresholds.Validated();
+    private List<EntryRow> CompileEntries(int year, IReadOnlyList<DemandRow> demand,
+        IReadOnlyDictionary<(string Occupation, string Chain), Collaboration.Apprenticeships.V1.TrainingSupplyGroup> supplied, long scarce, long urgent)
+    {
         var titles = codeLists.Occupations.GetValueOrDefault(codeLists.LatestOccupationVersion)?.Titles ?? new Dictionary<string, string>();
-        var entries = demand.Select(d =>
+        return demand.Select(d =>
         {
             var group = supplied.GetValueOrDefault((d.OccupationCode, d.IndustryChain));
             var seats = group?.Seats ?? 0;
@@ -73,7 +89,7 @@ public sealed partial class CatalogueGrpcService
             var index = ShortageIndex.Of(d.TotalDemand, seats + placed);
             return new EntryRow
             {
-                Year = request.Year,
+                Year = year,
                 OccupationCode = d.OccupationCode,
                 IndustryChain = d.IndustryChain,
                 OccupationTitle = titles.GetValueOrDefault(d.OccupationCode, ""),
@@ -87,22 +103,6 @@ public sealed partial class CatalogueGrpcService
                 ComputedBand = (short)CatalogueBanding.BandOf(index, scarce, urgent),
             };
         }).ToList();
-
-        var call = new WriteCall(nameof(CompileCatalogueEdition), caller, request, request.RequestId);
-        return await writes.RunAsync(call, async (connection, transaction) =>
-        {
-            var locked = await CatalogueStore.LockEditionAsync(connection, transaction, request.Year);
-            if (locked is not null && EditionLifecycle.Next(locked.EditionState, EditionAction.Compile) is null)
-            {
-                ApiErrors.InvalidState(name, nameof(CompileCatalogueEdition), locked.EditionState.ToString());
-            }
-            var edition = await CatalogueStore.UpsertDraftAsync(connection, transaction, request.Year, (short)State.Draft, entries.Count, scarce, urgent);
-            await CatalogueStore.ReplaceEntriesAsync(connection, transaction, request.Year, entries);
-            await AuditLog.WriteAsync(connection, transaction, caller, name, name, nameof(CompileCatalogueEdition),
-                locked?.EditionState.ToString() ?? "", State.Draft.ToString(),
-                $"{entries.Count} entries from {demand.Sum(d => d.TotalDemand)} declared people; thresholds {ShortageIndex.Format(scarce)}/{ShortageIndex.Format(urgent)}");
-            return edition.ToProto();
-        }, [EditionCacheKey(request.Year)], context.CancellationToken);
     }
 
     public override async Task<CatalogueEdition> PublishCatalogueEdition(PublishCatalogueEditionRequest request, ServerCallContext context)
