@@ -24,7 +24,11 @@ var colleges = infrastructure.AddCollaborationService<Projects.IndustrialCollege
 // Learners' identity numbers are kept only as a keyed hash; the key lives with the data it hashes.
 var apprenticeships = infrastructure.AddCollaborationService<Projects.ApprenticeshipClasses>(ResourceNames.ApprenticeshipClasses, ResourceNames.ApprenticeshipsDb, "apprenticeships")
     .WithEnvironment("Learners__IdentityKey", builder.AddPersistedSecret(ResourceNames.LearnerIdentityKey, "Learners:IdentityKey", plan.DataDirectory));
-IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges, apprenticeships];
+// Talent reads the training supply from Apprenticeship Classes (service discovery); it starts without it and answers
+// UNAVAILABLE for the supply figures while it is down.
+var talent = infrastructure.AddCollaborationService<Projects.Talent>(ResourceNames.Talent, ResourceNames.TalentDb)
+    .WithReference(apprenticeships);
+IResourceBuilder<ProjectResource>[] services = [alliances, labs, colleges, apprenticeships, talent];
 foreach (var service in services)
 {
     service.WithIdentity(identity);

@@ -27,6 +27,8 @@ public static class ResourceNames
     public const string ApprenticeshipsDb = "apprenticeshipsdb";
     public const string ApprenticeshipClasses = "apprenticeship-classes";
     public const string LearnerIdentityKey = "learner-identity-key";
+    public const string TalentDb = "talentdb";
+    public const string Talent = "talent";
 
     public const string Gateway = "gateway";
     public const string Portal = "portal";

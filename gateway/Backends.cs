@@ -14,8 +14,12 @@ namespace Collaboration.Gateway;
 /// activity timeout and the bulk body limit.
 /// </param>
 /// <param name="BulkJsonPaths">HTTP route templates outside the contracts (e.g. a CSV upload) that get the bulk body limit.</param>
+/// <param name="AnonymousMethods">
+/// gRPC methods (<c>package.Service/Method</c>) the service answers without a token (public reads, e.g. the published
+/// talent catalogue): their gRPC route and their HTTP rules need no token at the edge either (still rate limited, by address).
+/// </param>
 public sealed record Backend(string Service, string Package, IReadOnlyList<string>? BulkMethods = null,
-    IReadOnlyList<string>? BulkJsonPaths = null)
+    IReadOnlyList<string>? BulkJsonPaths = null, IReadOnlyList<string>? AnonymousMethods = null)
 {
     /// <summary>The gRPC services of <see cref="Package"/>, as the contracts declare them.</summary>
     public IReadOnlyList<ServiceDescriptor> GrpcServices { get; } = Contracts.Services(Package);
@@ -32,6 +36,15 @@ public static class Backends
         new("apprenticeship-classes", "collaboration.apprenticeships.v1",
             BulkMethods: ["collaboration.apprenticeships.v1.CohortService/ImportEnrolments"],
             BulkJsonPaths: ["/v1/cohorts/{cohort}:importEnrolments"]),
+        new("talent", "collaboration.talent.v1",
+            AnonymousMethods:
+            [
+                "collaboration.talent.v1.CatalogueService/GetCatalogueEdition",
+                "collaboration.talent.v1.CatalogueService/ListCatalogueEditions",
+                "collaboration.talent.v1.CatalogueService/GetCatalogueEntry",
+                "collaboration.talent.v1.CatalogueService/ListCatalogueEntries",
+                "collaboration.talent.v1.CatalogueService/CompareCatalogueEditions",
+            ]),
     ];
 }
 

@@ -37,12 +37,20 @@ public static class GatewayRoutes
             clusters.Add(Cluster(grpcCluster, $"http://_grpc.{service}", Grpc));
             clusters.Add(Cluster(httpCluster, $"http://_http.{service}", Http1));
 
+            var anonymous = (backend.AnonymousMethods ?? []).ToHashSet(StringComparer.Ordinal);
             foreach (var grpcService in backend.GrpcServices)
             {
                 routes.Add(Route($"{service}-grpc-{grpcService.FullName}", grpcCluster, $"/{grpcService.FullName}/{{method}}",
                     options.MaxRequestBodyBytes));
                 foreach (var method in grpcService.Methods)
                 {
+                    var isAnonymous = anonymous.Contains($"{grpcService.FullName}/{method.Name}");
+                    if (isAnonymous)
+                    {
+                        // A literal path outranks the service's /{method} route.
+                        routes.Add(Route($"{service}-grpc-{grpcService.FullName}/{method.Name}", grpcCluster, $"/{grpcService.FullName}/{method.Name}",
+                            options.MaxRequestBodyBytes) with { AuthorizationPolicy = Anonymous });
+                    }
                     // The contract's own HTTP rules, so that no method (a collection-level custom method such as
                     // POST /v1/labs:projectGrade included) is left out.
                     foreach (var (verb, template) in HttpRuleTemplate.Bindings(method))
@@ -51,6 +59,7 @@ public static class GatewayRoutes
                         routes.Add(Route($"{service}-json-{verb} {path}", httpCluster, path, options.MaxRequestBodyBytes) with
                         {
                             Match = new RouteMatch { Path = path, Methods = [verb] },
+                            AuthorizationPolicy = isAnonymous ? Anonymous : Authenticated,
                         });
                     }
                 }

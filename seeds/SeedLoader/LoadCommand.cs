@@ -8,12 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace Collaboration.Seeds;
 
 /// <summary>
-/// <c>load</c>: walks every seed file that is present (alliances, labs, industrial colleges, cohorts) through the gateway's gRPC API.
+/// <c>load</c>: walks every seed file that is present (alliances, labs, industrial colleges, cohorts, talent) through the gateway's gRPC API.
+/// Talent comes last: its catalogue is compiled from the cohorts' supply.
 /// </summary>
 public static class LoadCommand
 {
     public const string DefaultGateway = "http://localhost:8080";
-    public static readonly string[] WalkFiles = ["alliances.json", "labs.json", "industrial-colleges.json", "cohorts.json"];
+    public static readonly string[] WalkFiles = ["alliances.json", "labs.json", "industrial-colleges.json", "cohorts.json", "talent.json"];
     private static readonly string[] ValueOptions = ["--seed-data", "--data-dir"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)

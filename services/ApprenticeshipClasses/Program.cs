@@ -7,6 +7,7 @@ builder.AddApprenticeshipServices();
 
 var app = builder.Build();
 app.MapCollaborationService<CohortsGrpcService>();
+app.MapGrpcService<TrainingSupplyGrpcService>().RequireAuthorization();
 app.MapRosterCsvImport();
 app.Run();
 

@@ -72,7 +72,7 @@ public sealed partial class ContractRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task OpenApi_NamesEveryHttpRuleByItsResourcePattern()
     {
-        string[] documents = ["alliances", "labs", "industrial-colleges", "apprenticeship-classes"];
+        string[] documents = ["alliances", "labs", "industrial-colleges", "apprenticeship-classes", "talent"];
         var operations = new HashSet<string>();
         foreach (var document in documents)
         {
@@ -102,7 +102,11 @@ public sealed partial class ContractRoutesTests(PlatformFixture platform)
 
     /// <summary><c>/v1/{name=labs/*/posts/*}:fill</c> → <c>/v1/labs/{lab}/posts/{post}:fill</c>.</summary>
     private static string ResourcePath(string template) =>
-        Variable().Replace(template, m => Collection().Replace(m.Groups["pattern"].Value, c => $"{c.Groups[1].Value}/{{{c.Groups[1].Value.TrimEnd('s')}}}"));
+        Variable().Replace(template, m => Collection().Replace(m.Groups["pattern"].Value, c => $"{c.Groups[1].Value}/{{{Singular(c.Groups[1].Value)}}}"));
+
+    /// <summary>labs → lab, entries → entry.</summary>
+    private static string Singular(string collection) =>
+        collection.EndsWith("ies", StringComparison.Ordinal) ? collection[..^3] + "y" : collection.TrimEnd('s');
 
     private static bool IsStatus(string body)
     {
