@@ -1,3 +1,4 @@
+using Collaboration.Shared.Validation;
 using Collaboration.Apprenticeships.Data;
 using Collaboration.Apprenticeships.Grpc;
 using Collaboration.Apprenticeships.Model;

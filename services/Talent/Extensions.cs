@@ -1,3 +1,4 @@
+using Collaboration.Shared.Validation;
 using Collaboration.Apprenticeships.V1;
 using Collaboration.Shared.Hosting;
 using Collaboration.Talent.Data;

@@ -1,3 +1,4 @@
+using Collaboration.Shared.Validation;
 using Collaboration.Apprenticeships.Model;
 using EnrolmentState = Collaboration.Apprenticeships.V1.Enrolment.Types.State;
 using PlacementState = Collaboration.Apprenticeships.V1.Placement.Types.State;

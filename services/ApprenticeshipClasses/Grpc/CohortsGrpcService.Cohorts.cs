@@ -303,33 +303,16 @@ public sealed partial class CohortsGrpcService
         if (only.Contains("industry_chain")) { violations.Text("cohort.industry_chain", cohort.IndustryChain, MaxChainLength); }
         if (only.Contains("major_code"))
         {
-            CheckCode(violations, "cohort.major_code", "cohort.major_catalogue_version", cohort.MajorCode, cohort.MajorCatalogueVersion,
+            CodeLists.Check(violations, "cohort.major_code", "cohort.major_catalogue_version", [cohort.MajorCode], cohort.MajorCatalogueVersion,
                 codeLists.Majors, codeLists.LatestMajorVersion);
         }
         if (only.Contains("occupation_code"))
         {
-            CheckCode(violations, "cohort.occupation_code", "cohort.occupation_catalogue_version", cohort.OccupationCode, cohort.OccupationCatalogueVersion,
+            CodeLists.Check(violations, "cohort.occupation_code", "cohort.occupation_catalogue_version", [cohort.OccupationCode], cohort.OccupationCatalogueVersion,
                 codeLists.Occupations, codeLists.LatestOccupationVersion);
         }
     }
 
-    private static void CheckCode(FieldViolations violations, string field, string versionField, string code, string version,
-        IReadOnlyDictionary<string, CodeList> lists, string latest)
-    {
-        var list = lists.GetValueOrDefault(version.Length == 0 ? latest : version);
-        if (list is null)
-        {
-            violations.Add(versionField, $"is not a known version (known: {string.Join(", ", lists.Keys)}).");
-        }
-        else if (string.IsNullOrEmpty(code))
-        {
-            violations.Add(field, "is required.");
-        }
-        else if (!list.Contains(code))
-        {
-            violations.Add(field, $"is not in the {list.Name} list version {list.Version}.");
-        }
-    }
 
     private static void ValidateTerms(Cohort cohort, FieldViolations violations, IEnumerable<string> paths)
     {

@@ -1,3 +1,4 @@
+using Collaboration.Shared.Validation;
 using Collaboration.Apprenticeships.Data;
 using Collaboration.Apprenticeships.Model;
 using Collaboration.Apprenticeships.V1;

@@ -5,6 +5,7 @@
 // This file: what they share. Who may read an edition is EditionLifecycle.CanRead (published and superseded editions are
 // public, anonymous callers included; drafts are the admins'); CatalogueStore's lists apply the same rule.
 
+using Collaboration.Shared.Validation;
 using Collaboration.Shared.Caching;
 using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;

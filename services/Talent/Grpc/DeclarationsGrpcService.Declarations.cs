@@ -194,7 +194,7 @@ public sealed partial class DeclarationsGrpcService
         }
         if (Checks("occupation_code") || Checks("occupation_catalogue_version"))
         {
-            CheckCode(violations, prefix + "occupation_code", prefix + "occupation_catalogue_version", [declaration.OccupationCode],
+            CodeLists.Check(violations, prefix + "occupation_code", prefix + "occupation_catalogue_version", [declaration.OccupationCode],
                 declaration.OccupationCatalogueVersion, codeLists.Occupations, codeLists.LatestOccupationVersion, required: true);
         }
         if (Checks("related_major_codes") || Checks("major_catalogue_version"))
@@ -209,7 +209,7 @@ public sealed partial class DeclarationsGrpcService
             }
             else
             {
-                CheckCode(violations, prefix + "related_major_codes", prefix + "major_catalogue_version", declaration.RelatedMajorCodes,
+                CodeLists.Check(violations, prefix + "related_major_codes", prefix + "major_catalogue_version", declaration.RelatedMajorCodes,
                     declaration.MajorCatalogueVersion, codeLists.Majors, codeLists.LatestMajorVersion, required: false);
             }
         }
@@ -261,24 +261,6 @@ public sealed partial class DeclarationsGrpcService
         if (Checks("description"))
         {
             violations.Text(prefix + "description", declaration.Description, MaxDescriptionLength, required: false);
-        }
-    }
-
-    private static void CheckCode(FieldViolations violations, string field, string versionField, IReadOnlyList<string> codes, string version,
-        IReadOnlyDictionary<string, CodeList> lists, string latest, bool required)
-    {
-        var list = lists.GetValueOrDefault(version.Length == 0 ? latest : version);
-        if (list is null)
-        {
-            violations.Add(versionField, $"is not a known version (known: {string.Join(", ", lists.Keys.Order(StringComparer.Ordinal))}).");
-        }
-        else if (required && codes.All(string.IsNullOrWhiteSpace))
-        {
-            violations.Add(field, "is required.");
-        }
-        else if (codes.FirstOrDefault(c => !list.Contains(c.Trim())) is { } unknown)
-        {
-            violations.Add(field, $"'{unknown}' is not in the {list.Name} list version {list.Version}.");
         }
     }
 }

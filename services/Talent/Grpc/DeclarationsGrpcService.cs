@@ -4,6 +4,7 @@
 // This file: what they share. Who may read a declaration is DeclarationAccess.CanRead (Model/DeclarationAccess.cs), checked by
 // RequireReadableAsync and LockReadableAsync below; DeclarationStore.ListAsync applies the same rule to lists.
 
+using Collaboration.Shared.Validation;
 using Collaboration.Common.V1;
 using Collaboration.Shared.Data;
 using Collaboration.Shared.Errors;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 
-namespace Collaboration.Talent.Model;
+using Collaboration.Shared.Errors;
+
+namespace Collaboration.Shared.Validation;
 
 /// <summary>One version of a code list (occupations or majors).</summary>
 public sealed record CodeList(string Name, string Version, IReadOnlyDictionary<string, string> Titles)
@@ -9,20 +11,44 @@ public sealed record CodeList(string Name, string Version, IReadOnlyDictionary<s
 }
 
 /// <summary>
-/// The versioned code lists a declaration's occupation and related major codes are checked against, read from the
+/// The versioned code lists that cohorts' and demand declarations' occupation and major codes are checked against, read from the
 /// JSON files the seeds ship (embedded): occupation-codes.json (one version) and major-catalogue.json
 /// (a base edition, then per edition the codes added and withdrawn). A request names a version or
 /// gets the latest.
 /// </summary>
-public sealed class CodeLists(IEnumerable<CodeList> lists)
+public sealed class CodeLists(IReadOnlyList<CodeList> lists)
 {
-    private readonly List<CodeList> _all = lists.ToList();
-
-    public IReadOnlyDictionary<string, CodeList> Occupations => _all.Where(l => l.Name == "occupation").ToDictionary(l => l.Version);
-    public IReadOnlyDictionary<string, CodeList> Majors => _all.Where(l => l.Name == "major").ToDictionary(l => l.Version);
+    // Built once: every create and update checks codes against them.
+    public IReadOnlyDictionary<string, CodeList> Occupations { get; } = ByVersion(lists, "occupation");
+    public IReadOnlyDictionary<string, CodeList> Majors { get; } = ByVersion(lists, "major");
 
     public string LatestOccupationVersion => Occupations.Keys.Max(StringComparer.Ordinal) ?? "";
     public string LatestMajorVersion => Majors.Keys.Max(StringComparer.Ordinal) ?? "";
+
+    private static Dictionary<string, CodeList> ByVersion(IReadOnlyList<CodeList> lists, string name) =>
+        lists.Where(l => l.Name == name).ToDictionary(l => l.Version, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Checks codes against one version of a list (the latest when <paramref name="version"/> is empty): an unknown version
+    /// names <paramref name="versionField"/>, a missing or unknown code names <paramref name="field"/>.
+    /// </summary>
+    public static void Check(FieldViolations violations, string field, string versionField, IReadOnlyList<string> codes, string version,
+        IReadOnlyDictionary<string, CodeList> lists, string latest, bool required = true)
+    {
+        var list = lists.GetValueOrDefault(version.Length == 0 ? latest : version);
+        if (list is null)
+        {
+            violations.Add(versionField, $"is not a known version (known: {string.Join(", ", lists.Keys.Order(StringComparer.Ordinal))}).");
+        }
+        else if (required && codes.All(string.IsNullOrWhiteSpace))
+        {
+            violations.Add(field, "is required.");
+        }
+        else if (codes.FirstOrDefault(c => !list.Contains(c)) is { } unknown)
+        {
+            violations.Add(field, $"'{unknown}' is not in the {list.Name} list version {list.Version}.");
+        }
+    }
 
     public static CodeLists FromEmbeddedResources()
     {
