@@ -123,78 +123,24 @@ public sealed class AllianceGrantTests(PlatformFixture platform)
         await platform.RevokeAsync("lab-host", grant);
     }
 
-    private static async Task<List<string>> SharedNamesAsync(AllianceService.AllianceServiceClient client, Alliance.Types.State state = Alliance.Types.State.Unspecified)
-    {
-        var page = await client.ListAlliancesAsync(new ListAlliancesRequest { SharedWithMe = true, State = state, PageSize = 200 }, Deadline);
-        return [.. page.Alliances.Select(r => r.Name)];
-    }
-
-    [Fact]
-    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation()
+    private async Task<SharedWithMeChecks<Alliance.Types.State>> SharedWithMeAsync()
     {
         var owner = await ClientAsync(Lead);
         var partner = await ClientAsync(Partner);
-        var granted = await CreateDraftAsync(owner);
-        var notGranted = await CreateDraftAsync(owner);
-
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        var grant = await platform.GrantAsync(Lead, granted.Name, Partner, "viewer");
-        // A grant by an organisation that does not own the record shares nothing, as on Get.
-        var strayGrant = await platform.GrantAsync("lab-host", notGranted.Name, Partner, "editor");
-
-        var shared = await SharedNamesAsync(partner);
-        Assert.Contains(granted.Name, shared);
-        Assert.DoesNotContain(notGranted.Name, shared);
-        Assert.Contains(granted.Name, await SharedNamesAsync(partner, Alliance.Types.State.Draft));
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner, Alliance.Types.State.Approved));
-        // Without the filter the plain visibility rule applies: a draft is its owner's alone.
-        var plain = await partner.ListAlliancesAsync(new ListAlliancesRequest { State = Alliance.Types.State.Draft, PageSize = 200 }, Deadline);
-        Assert.DoesNotContain(plain.Alliances, r => r.Name == granted.Name);
-
-        await platform.RevokeAsync(Lead, grant);
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        await platform.RevokeAsync("lab-host", strayGrant);
-    }
-
-    [Fact]
-    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter()
-    {
-        var owner = await ClientAsync(Lead);
-        var partner = await ClientAsync(Partner);
-        var records = new List<string>();
-        var grants = new List<Guid>();
-        for (var i = 0; i < 5; i++)
-        {
-            var record = await CreateDraftAsync(owner);
-            records.Add(record.Name);
-            grants.Add(await platform.GrantAsync(Lead, record.Name, Partner, "viewer"));
-        }
-
-        var seen = new List<string>();
-        var pages = 0;
-        var request = new ListAlliancesRequest { SharedWithMe = true, State = Alliance.Types.State.Draft, PageSize = 2 };
-        do
-        {
-            var page = await partner.ListAlliancesAsync(request, Deadline);
-            Assert.True(page.Alliances.Count <= 2);
-            seen.AddRange(page.Alliances.Select(r => r.Name));
-            pages++;
-            if (pages == 1)
+        return new(platform, Lead, Partner, "lab-host", async () => (await CreateDraftAsync(owner)).Name,
+            async (sharedWithMe, state, pageSize, pageToken) =>
             {
-                var foreign = new ListAlliancesRequest { State = Alliance.Types.State.Draft, PageSize = 2, PageToken = page.NextPageToken };
-                var error = await Assert.ThrowsAsync<RpcException>(() => partner.ListAlliancesAsync(foreign, Deadline).ResponseAsync);
-                Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-            }
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0);
-
-        Assert.True(pages >= 3, $"{pages} pages");
-        Assert.Equal(seen.Count, seen.Distinct().Count());
-        Assert.Subset(seen.ToHashSet(), records.ToHashSet());
-        foreach (var grant in grants)
-        {
-            await platform.RevokeAsync(Lead, grant);
-        }
+                var page = await partner.ListAlliancesAsync(new ListAlliancesRequest { SharedWithMe = sharedWithMe, State = state, PageSize = pageSize, PageToken = pageToken }, Deadline);
+                return ([.. page.Alliances.Select(r => r.Name)], page.NextPageToken);
+            },
+            Alliance.Types.State.Unspecified, Alliance.Types.State.Draft, Alliance.Types.State.Approved);
     }
+
+    [Fact]
+    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation() =>
+        await (await SharedWithMeAsync()).ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation();
+
+    [Fact]
+    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter() =>
+        await (await SharedWithMeAsync()).PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter();
 }

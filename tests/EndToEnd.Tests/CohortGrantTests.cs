@@ -242,78 +242,24 @@ public sealed class CohortGrantTests(PlatformFixture platform)
         return first17 + "10X98765432"[sum % 11];
     }
 
-    private static async Task<List<string>> SharedNamesAsync(CohortService.CohortServiceClient client, State state = State.Unspecified)
-    {
-        var page = await client.ListCohortsAsync(new ListCohortsRequest { SharedWithMe = true, State = state, PageSize = 200 }, Deadline);
-        return [.. page.Cohorts.Select(r => r.Name)];
-    }
-
-    [Fact]
-    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation()
+    private async Task<SharedWithMeChecks<State>> SharedWithMeAsync()
     {
         var owner = await ClientAsync(College);
         var partner = await ClientAsync(Grantee);
-        var granted = await CreateDraftAsync(owner);
-        var notGranted = await CreateDraftAsync(owner);
-
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        var grant = await platform.GrantAsync(College, granted.Name, Grantee, "viewer");
-        // A grant by an organisation that does not own the record shares nothing, as on Get.
-        var strayGrant = await platform.GrantAsync(Sponsor, notGranted.Name, Grantee, "editor");
-
-        var shared = await SharedNamesAsync(partner);
-        Assert.Contains(granted.Name, shared);
-        Assert.DoesNotContain(notGranted.Name, shared);
-        Assert.Contains(granted.Name, await SharedNamesAsync(partner, State.Draft));
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner, State.InTraining));
-        // Without the filter the plain visibility rule applies: a draft is its owner's alone.
-        var plain = await partner.ListCohortsAsync(new ListCohortsRequest { State = State.Draft, PageSize = 200 }, Deadline);
-        Assert.DoesNotContain(plain.Cohorts, r => r.Name == granted.Name);
-
-        await platform.RevokeAsync(College, grant);
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        await platform.RevokeAsync(Sponsor, strayGrant);
-    }
-
-    [Fact]
-    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter()
-    {
-        var owner = await ClientAsync(College);
-        var partner = await ClientAsync(Grantee);
-        var records = new List<string>();
-        var grants = new List<Guid>();
-        for (var i = 0; i < 5; i++)
-        {
-            var record = await CreateDraftAsync(owner);
-            records.Add(record.Name);
-            grants.Add(await platform.GrantAsync(College, record.Name, Grantee, "viewer"));
-        }
-
-        var seen = new List<string>();
-        var pages = 0;
-        var request = new ListCohortsRequest { SharedWithMe = true, State = State.Draft, PageSize = 2 };
-        do
-        {
-            var page = await partner.ListCohortsAsync(request, Deadline);
-            Assert.True(page.Cohorts.Count <= 2);
-            seen.AddRange(page.Cohorts.Select(r => r.Name));
-            pages++;
-            if (pages == 1)
+        return new(platform, College, Grantee, Sponsor, async () => (await CreateDraftAsync(owner)).Name,
+            async (sharedWithMe, state, pageSize, pageToken) =>
             {
-                var foreign = new ListCohortsRequest { State = State.Draft, PageSize = 2, PageToken = page.NextPageToken };
-                var error = await Assert.ThrowsAsync<RpcException>(() => partner.ListCohortsAsync(foreign, Deadline).ResponseAsync);
-                Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-            }
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0);
-
-        Assert.True(pages >= 3, $"{pages} pages");
-        Assert.Equal(seen.Count, seen.Distinct().Count());
-        Assert.Subset(seen.ToHashSet(), records.ToHashSet());
-        foreach (var grant in grants)
-        {
-            await platform.RevokeAsync(College, grant);
-        }
+                var page = await partner.ListCohortsAsync(new ListCohortsRequest { SharedWithMe = sharedWithMe, State = state, PageSize = pageSize, PageToken = pageToken }, Deadline);
+                return ([.. page.Cohorts.Select(r => r.Name)], page.NextPageToken);
+            },
+            State.Unspecified, State.Draft, State.InTraining);
     }
+
+    [Fact]
+    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation() =>
+        await (await SharedWithMeAsync()).ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation();
+
+    [Fact]
+    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter() =>
+        await (await SharedWithMeAsync()).PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter();
 }

@@ -143,78 +143,24 @@ public sealed class LabGrantTests(PlatformFixture platform)
         await platform.RevokeAsync("alliance-lead", grant);
     }
 
-    private static async Task<List<string>> SharedNamesAsync(LabService.LabServiceClient client, Lab.Types.State state = Lab.Types.State.Unspecified)
-    {
-        var page = await client.ListLabsAsync(new ListLabsRequest { SharedWithMe = true, State = state, PageSize = 200 }, Deadline);
-        return [.. page.Labs.Select(r => r.Name)];
-    }
-
-    [Fact]
-    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation()
+    private async Task<SharedWithMeChecks<Lab.Types.State>> SharedWithMeAsync()
     {
         var owner = await ClientAsync(Host);
         var partner = await ClientAsync(Grantee);
-        var granted = await CreateDraftAsync(owner);
-        var notGranted = await CreateDraftAsync(owner);
-
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        var grant = await platform.GrantAsync(Host, granted.Name, Grantee, "viewer");
-        // A grant by an organisation that does not own the record shares nothing, as on Get.
-        var strayGrant = await platform.GrantAsync("alliance-lead", notGranted.Name, Grantee, "editor");
-
-        var shared = await SharedNamesAsync(partner);
-        Assert.Contains(granted.Name, shared);
-        Assert.DoesNotContain(notGranted.Name, shared);
-        Assert.Contains(granted.Name, await SharedNamesAsync(partner, Lab.Types.State.Draft));
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner, Lab.Types.State.Operating));
-        // Without the filter the plain visibility rule applies: a draft is its owner's alone.
-        var plain = await partner.ListLabsAsync(new ListLabsRequest { State = Lab.Types.State.Draft, PageSize = 200 }, Deadline);
-        Assert.DoesNotContain(plain.Labs, r => r.Name == granted.Name);
-
-        await platform.RevokeAsync(Host, grant);
-        Assert.DoesNotContain(granted.Name, await SharedNamesAsync(partner));
-        await platform.RevokeAsync("alliance-lead", strayGrant);
-    }
-
-    [Fact]
-    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter()
-    {
-        var owner = await ClientAsync(Host);
-        var partner = await ClientAsync(Grantee);
-        var records = new List<string>();
-        var grants = new List<Guid>();
-        for (var i = 0; i < 5; i++)
-        {
-            var record = await CreateDraftAsync(owner);
-            records.Add(record.Name);
-            grants.Add(await platform.GrantAsync(Host, record.Name, Grantee, "viewer"));
-        }
-
-        var seen = new List<string>();
-        var pages = 0;
-        var request = new ListLabsRequest { SharedWithMe = true, State = Lab.Types.State.Draft, PageSize = 2 };
-        do
-        {
-            var page = await partner.ListLabsAsync(request, Deadline);
-            Assert.True(page.Labs.Count <= 2);
-            seen.AddRange(page.Labs.Select(r => r.Name));
-            pages++;
-            if (pages == 1)
+        return new(platform, Host, Grantee, "alliance-lead", async () => (await CreateDraftAsync(owner)).Name,
+            async (sharedWithMe, state, pageSize, pageToken) =>
             {
-                var foreign = new ListLabsRequest { State = Lab.Types.State.Draft, PageSize = 2, PageToken = page.NextPageToken };
-                var error = await Assert.ThrowsAsync<RpcException>(() => partner.ListLabsAsync(foreign, Deadline).ResponseAsync);
-                Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-            }
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0);
-
-        Assert.True(pages >= 3, $"{pages} pages");
-        Assert.Equal(seen.Count, seen.Distinct().Count());
-        Assert.Subset(seen.ToHashSet(), records.ToHashSet());
-        foreach (var grant in grants)
-        {
-            await platform.RevokeAsync(Host, grant);
-        }
+                var page = await partner.ListLabsAsync(new ListLabsRequest { SharedWithMe = sharedWithMe, State = state, PageSize = pageSize, PageToken = pageToken }, Deadline);
+                return ([.. page.Labs.Select(r => r.Name)], page.NextPageToken);
+            },
+            Lab.Types.State.Unspecified, Lab.Types.State.Draft, Lab.Types.State.Operating);
     }
+
+    [Fact]
+    public async Task SharedWithMe_ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation() =>
+        await (await SharedWithMeAsync()).ListsTheGrantedRecord_ComposesWithFilters_AndDropsItOnRevocation();
+
+    [Fact]
+    public async Task SharedWithMe_PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter() =>
+        await (await SharedWithMeAsync()).PagesOverSeveralGrantedRecords_WithATokenBoundToTheFilter();
 }
